@@ -1,0 +1,74 @@
+"""A firm's debt and the cost of its capital: tranches, rates, spreads, covenants.
+
+Floating tranches pay the policy rate plus their spread; fixed tranches pay their coupon.
+New or refinanced debt costs the policy rate plus a base spread plus a spread that rises
+with leverage (debt over assets), so distressed firms refinance dearer or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from abm.params import param
+
+
+@dataclasses.dataclass(frozen=True)
+class FinanceParams:
+    """Balance-sheet rules shared by all firms."""
+
+    nonpower_opex_usd_per_mwh: float = param(
+        15.0, lo=0.0, doc="site staff, maintenance, insurance, pool fees per MWh mined (assumed)"
+    )
+    ga_usd_per_mw_year: float = param(
+        40_000.0, lo=0.0, doc="corporate G&A per MW of sites owned, USD per year (assumed)"
+    )
+    site_value_usd_per_mw: float = param(
+        500_000.0, lo=0.0, doc="book value of an energized mining site per MW (assumed)"
+    )
+    base_credit_spread: float = param(
+        0.03, lo=0.0, hi=0.5, doc="spread over the policy rate of an unlevered miner, per year"
+    )
+    leverage_spread_slope: float = param(
+        0.10, lo=0.0, hi=2.0, doc="extra spread per unit of leverage (debt / assets), per year"
+    )
+    refinance_max_leverage: float = param(
+        0.60, lo=0.0, hi=1.0, doc="lenders refinance maturing debt only below this leverage"
+    )
+    refinance_term_years: float = param(3.0, lo=0.25, hi=30.0, doc="term of refinanced debt")
+    distress_borrow_max_leverage: float = param(
+        0.50, lo=0.0, hi=1.0, doc="a firm short of cash can borrow only below this leverage"
+    )
+    auction_discount: float = param(
+        0.5, lo=0.0, hi=1.0, doc="a bankrupt firm's site sells for this share of book value"
+    )
+    ppa_renewal_premium: float = param(
+        0.10, lo=-0.5, hi=2.0, doc="a renewed PPA costs the region's mean spot times (1 + this)"
+    )
+    ppa_renewal_years: float = param(5.0, lo=0.5, hi=30.0, doc="term of a renewed PPA, years")
+    min_cash_months: float = param(
+        1.0, lo=0.0, doc="months of costs a firm keeps in cash, selling BTC to restore it"
+    )
+
+
+@dataclasses.dataclass
+class DebtTranche:
+    """One loan or note: bullet principal due at maturity, monthly interest."""
+
+    principal_usd: float
+    spread: float  # per year; over the policy rate if floating, else part of the coupon
+    fixed_rate: float | None  # per year; None for floating
+    maturity_step: int
+
+    def rate(self, policy_rate: float) -> float:
+        """Annual interest rate this month."""
+        return self.fixed_rate if self.fixed_rate is not None else policy_rate + self.spread
+
+
+def credit_spread(leverage: float, params: FinanceParams) -> float:
+    """Spread over the policy rate at which a firm with this leverage borrows, per year."""
+    return params.base_credit_spread + params.leverage_spread_slope * max(leverage, 0.0)
+
+
+def cost_of_capital(policy_rate: float, leverage: float, params: FinanceParams) -> float:
+    """Annual rate a firm discounts projects at: policy rate plus its credit spread."""
+    return policy_rate + credit_spread(leverage, params)

@@ -1,0 +1,148 @@
+"""Sites and machine vintages of every firm, as struct-of-arrays tables the model owns.
+
+The daily hot path reads these arrays for all vintages of all firms at once; agents refer
+to their rows by index. A vintage is one block of identical machines (one ASIC generation
+bought on one date) at one site, or in storage (site -1) when dormant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import IntEnum
+from typing import ClassVar
+
+import numpy as np
+
+from abm.params import param
+
+MARKET = -1  # owner index of machines and sites held by the secondary market (no firm)
+NO_SITE = -1  # site index of machines in storage
+
+
+class Contract(IntEnum):
+    """How a site buys power."""
+
+    FIXED_PPA = 0  # fixed $/MWh for the contracted MW, take-or-pay; resale at spot if allowed
+    INDEXED = 1  # pays the contract price scaled by spot / the region's mean, for MWh used
+    SPOT = 2  # pays the region's spot price plus a hosting markup, for MWh used
+
+
+class Mode(IntEnum):
+    """What a site is used for."""
+
+    MINING = 0
+    IDLE = 1  # no owner, or nothing runs there
+    CONVERTING = 2
+    AI_HOSTING = 3
+
+
+class Cooling(IntEnum):
+    """Site cooling; better cooling makes AI conversion cheaper."""
+
+    AIR = 0
+    HYDRO = 1
+    IMMERSION = 2
+    LIQUID_READY = 3
+
+
+class MachineState(IntEnum):
+    """Lifecycle of a vintage."""
+
+    DEPLOYED = 0  # installed at a site: runs whenever its margin is positive
+    DORMANT = 1  # owned, powered off, in storage: redeployable
+    SCRAPPED = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class FleetPolicyParams:
+    """Quarterly fleet decisions: buying, mothballing, scrapping."""
+
+    review_months: int = param(3, lo=1, hi=12, doc="months between fleet reviews")
+    expectation_halflife_days: float = param(
+        30.0, lo=1.0, doc="half-life of the hashprice expectation (exponential average), days"
+    )
+    capex_cash_share: float = param(
+        0.5, lo=0.0, hi=1.0, doc="share of cash above the reserve a firm spends per review"
+    )
+    cash_reserve_months: float = param(
+        3.0, lo=0.0, doc="months of operating costs a firm keeps before buying machines"
+    )
+    scrap_age_years: float = param(6.0, lo=1.0, doc="age at which unprofitable machines scrap")
+    market_scrap_age_years: float = param(
+        5.0, lo=1.0, doc="age at which unsold machines held by the market are scrapped"
+    )
+
+
+class Table:
+    """A growable struct of numpy arrays with a common length."""
+
+    _columns: ClassVar[dict[str, type]] = {}
+
+    def __init__(self, capacity: int = 64):
+        self.n = 0
+        self._data = {name: np.zeros(capacity, dtype) for name, dtype in self._columns.items()}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is None or name not in data:
+            raise AttributeError(name)
+        return data[name][: self.n]
+
+    def append(self, **values) -> int:
+        """Add one row; return its index."""
+        if self.n == len(next(iter(self._data.values()))):
+            for name, column in self._data.items():
+                grown = np.zeros(2 * len(column), column.dtype)
+                grown[: self.n] = column[: self.n]
+                self._data[name] = grown
+        unknown = set(values) - set(self._data)
+        if unknown:
+            raise KeyError(f"unknown columns {sorted(unknown)}")
+        for name, column in self._data.items():
+            column[self.n] = values.get(name, 0)
+        self.n += 1
+        return self.n - 1
+
+
+class Sites(Table):
+    """Energized sites: power, contract, cooling, readiness, mode, owner."""
+
+    _columns: ClassVar[dict[str, type]] = {
+        "firm": np.int64,
+        "region": np.int64,
+        "gross_mw": np.float64,
+        "contract": np.int64,  # Contract
+        "contract_price_usd_per_mwh": np.float64,
+        "contract_end_step": np.int64,
+        "resale": np.bool_,  # a fixed PPA may resell unused MWh at spot
+        "spot_markup_usd_per_mwh": np.float64,
+        "cooling": np.int64,  # Cooling
+        "readiness": np.float64,  # AI readiness score in [0, 1]
+        "ai_suitable": np.bool_,
+        "mode": np.int64,  # Mode
+    }
+
+
+class Fleet(Table):
+    """Machine vintages: hashrate, efficiency, where they are, who owns them, their state."""
+
+    _columns: ClassVar[dict[str, type]] = {
+        "firm": np.int64,
+        "site": np.int64,
+        "generation": np.int64,
+        "th": np.float64,  # TH/s
+        "j_per_th": np.float64,
+        "bought_step": np.int64,  # may be negative: bought before the start
+        "state": np.int64,  # MachineState
+    }
+
+    def power_mw(self) -> np.ndarray:
+        """Power draw of each vintage when running, MW (TH/s * J/TH = W)."""
+        return self.th * self.j_per_th * 1e-6
+
+    def deployed_mw_by_site(self, n_sites: int) -> np.ndarray:
+        """MW of machines installed at each site (running or not)."""
+        deployed = self.state == MachineState.DEPLOYED
+        return np.bincount(
+            self.site[deployed], weights=self.power_mw()[deployed], minlength=n_sites
+        )

@@ -1,0 +1,393 @@
+"""The mining industry at the start: firm groups drawn from distributions, or firms by name.
+
+Groups (listed miners, private and regional blocs) share out the starting network hashrate;
+each firm gets sites (region, power contract, cooling, AI readiness), a fleet by ASIC
+generation, a treasury, and debt tranches sized from a drawn leverage. No firm is labelled
+winner or loser: outcomes are read off the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from abm.agents.finance import DebtTranche, FinanceParams, credit_spread
+from abm.agents.fleet import Contract, Cooling
+from abm.params import param
+
+CONTRACTS = ("fixed_ppa", "indexed", "spot")
+COOLINGS = ("air", "hydro", "immersion", "liquid_ready")
+READINESS_BY_COOLING = {"air": 0.25, "hydro": 0.45, "immersion": 0.55, "liquid_ready": 0.8}
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupParams:
+    """A class of firms whose attributes are drawn from the distributions below."""
+
+    name: str = param(doc="group label, e.g. listed or private")
+    listed: bool = param(True, doc="publicly listed (reported separately in outputs)")
+    count: int = param(20, lo=1, hi=10_000, doc="number of firms")
+    network_share: float = param(0.35, lo=0.0, hi=1.0, doc="share of the starting hashrate")
+    size_sigma: float = param(0.9, lo=0.0, hi=3.0, doc="lognormal sigma of firm sizes")
+    sites_mean: float = param(2.5, lo=1.0, hi=50.0, doc="mean number of sites per firm")
+    regions: tuple[str, ...] = param(("texas_ercot",), doc="power regions sites are in")
+    region_weights: tuple[float, ...] = param((1.0,), lo=0.0, doc="relative weights of regions")
+    contract_weights: tuple[float, ...] = param(
+        (0.6, 0.15, 0.25), lo=0.0, doc="relative weights of fixed_ppa, indexed, spot"
+    )
+    ppa_price_usd_per_mwh: float = param(35.0, lo=0.0, doc="mean fixed-PPA price")
+    ppa_price_sd_usd_per_mwh: float = param(8.0, lo=0.0, doc="sd of fixed-PPA prices")
+    ppa_years_left_max: float = param(5.0, lo=0.1, hi=30.0, doc="remaining PPA term, max years")
+    ppa_resale_share: float = param(0.4, lo=0.0, hi=1.0, doc="share of PPAs with spot resale")
+    indexed_discount: float = param(
+        0.15, lo=0.0, hi=0.9, doc="an indexed contract's discount to the region's mean spot"
+    )
+    spot_markup_usd_per_mwh: float = param(
+        20.0, lo=0.0, doc="hosting margin paid over spot by spot-priced sites"
+    )
+    cooling_weights: tuple[float, ...] = param(
+        (0.6, 0.25, 0.1, 0.05), lo=0.0, doc="relative weights of air, hydro, immersion, liquid"
+    )
+    ai_suitable_share: float = param(
+        0.2, lo=0.0, hi=1.0, doc="chance a site has grid firmness, fiber and space for AI"
+    )
+    fleet_generations: tuple[str, ...] = param(("S21",), doc="ASIC generations in fleets")
+    fleet_shares: tuple[float, ...] = param((1.0,), lo=0.0, doc="TH shares of those generations")
+    fleet_share_noise: float = param(
+        20.0, lo=0.1, doc="Dirichlet concentration of a firm's mix around the shares (high=tight)"
+    )
+    utilization: float = param(
+        0.92, lo=0.1, hi=1.0, doc="share of site MW filled by machines at the start"
+    )
+    leverage_mean: float = param(0.35, lo=0.0, hi=0.95, doc="mean debt / assets")
+    leverage_sd: float = param(0.2, lo=0.0, hi=1.0, doc="sd of debt / assets")
+    floating_debt_share: float = param(0.4, lo=0.0, hi=1.0, doc="chance a tranche floats")
+    debt_years_max: float = param(5.0, lo=0.25, hi=30.0, doc="latest tranche maturity, years")
+    cash_months: float = param(6.0, lo=0.0, doc="starting cash in months of power cost")
+    treasury_btc_per_eh: float = param(300.0, lo=0.0, doc="BTC held per EH/s at the start")
+    btc_sell_share: float = param(
+        0.7, lo=0.0, hi=1.0, doc="share of mined BTC sold the day it is mined"
+    )
+    payback_months: float = param(
+        18.0, lo=1.0, doc="mean payback a firm demands before buying machines"
+    )
+
+    def check(self) -> str | None:
+        """Weights must match their lists."""
+        pairs = (
+            ("region_weights", self.region_weights, len(self.regions)),
+            ("contract_weights", self.contract_weights, len(CONTRACTS)),
+            ("cooling_weights", self.cooling_weights, len(COOLINGS)),
+            ("fleet_shares", self.fleet_shares, len(self.fleet_generations)),
+        )
+        for key, weights, n in pairs:
+            if len(weights) != n or sum(weights) <= 0:
+                return f"{self.name}: {key} needs {n} non-negative weights with a positive sum"
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class FirmParams:
+    """One firm given explicitly (e.g. a named listed miner)."""
+
+    name: str = param(doc="firm name")
+    hashrate_eh: float = param(lo=0.0, lo_open=True, doc="EH/s deployed at the start")
+    region: str = param(doc="power region of its sites")
+    listed: bool = param(True, doc="publicly listed")
+    sites: int = param(1, lo=1, hi=100, doc="number of equal sites")
+    contract: str = param("fixed_ppa", choices=CONTRACTS, doc="power contract of its sites")
+    power_price_usd_per_mwh: float = param(35.0, lo=0.0, doc="PPA price, or indexed base")
+    ppa_years_left: float = param(5.0, lo=0.0, hi=30.0, doc="remaining PPA term, years")
+    resale: bool = param(False, doc="unused PPA energy can be resold at spot")
+    spot_markup_usd_per_mwh: float = param(0.0, lo=0.0, doc="hosting margin over spot")
+    cooling: str = param("air", choices=COOLINGS, doc="site cooling")
+    readiness: float = param(0.3, lo=0.0, hi=1.0, doc="AI readiness score of its sites")
+    ai_suitable: bool = param(False, doc="its sites can be converted to AI hosting")
+    fleet_generations: tuple[str, ...] = param(("S21",), doc="ASIC generations in the fleet")
+    fleet_shares: tuple[float, ...] = param((1.0,), lo=0.0, doc="TH shares of generations")
+    utilization: float = param(0.92, lo=0.1, hi=1.0, doc="share of site MW filled")
+    leverage: float = param(0.3, lo=0.0, hi=0.95, doc="debt / assets at the start")
+    floating_debt: bool = param(False, doc="its debt floats over the policy rate")
+    debt_years: float = param(3.0, lo=0.25, hi=30.0, doc="maturity of its debt, years")
+    cash_months: float = param(6.0, lo=0.0, doc="starting cash in months of power cost")
+    treasury_btc: float = param(0.0, lo=0.0, doc="BTC held at the start")
+    btc_sell_share: float = param(0.7, lo=0.0, hi=1.0, doc="share of mined BTC sold daily")
+    payback_months: float = param(18.0, lo=1.0, doc="payback demanded before buying machines")
+
+    def check(self) -> str | None:
+        """Fleet shares must match generations."""
+        if len(self.fleet_shares) != len(self.fleet_generations) or sum(self.fleet_shares) <= 0:
+            return f"{self.name}: fleet_shares needs one positive-sum weight per generation"
+        return None
+
+
+@dataclasses.dataclass
+class SiteSeed:
+    """A site as drawn, before the model stores it in its arrays."""
+
+    region: int
+    gross_mw: float
+    contract: Contract
+    contract_price_usd_per_mwh: float
+    contract_end_step: int
+    resale: bool
+    spot_markup_usd_per_mwh: float
+    cooling: Cooling
+    readiness: float
+    ai_suitable: bool
+
+
+@dataclasses.dataclass
+class VintageSeed:
+    """Machines of one generation at one site of a drawn firm."""
+
+    site: int  # index into the firm's own site list
+    generation: int
+    th: float
+    bought_step: int
+
+
+@dataclasses.dataclass
+class FirmSeed:
+    """A firm as drawn: attributes, sites, fleet, balance sheet."""
+
+    name: str
+    group: str
+    listed: bool
+    sites: list[SiteSeed]
+    vintages: list[VintageSeed]
+    leverage: float
+    cash_months: float
+    treasury_btc: float
+    floating_debt_share: float
+    debt_years_max: float
+    btc_sell_share: float
+    payback_months: float
+    debt: list[DebtTranche] = dataclasses.field(default_factory=list)
+    cash_usd: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class StartConditions:
+    """What the population draw needs to know about the start of the run."""
+
+    start_date: dt.date
+    dt_days: int
+    region_names: tuple[str, ...]
+    region_mean_usd_per_mwh: tuple[float, ...]
+    generation_names: tuple[str, ...]
+    generation_release: tuple[dt.date, ...]
+    policy_rate: float
+
+
+def _weights(values: tuple[float, ...]) -> np.ndarray:
+    w = np.asarray(values, dtype=float)
+    return w / w.sum()
+
+
+def _step_of(date: dt.date, start: StartConditions) -> int:
+    return (date - start.start_date).days // start.dt_days
+
+
+def _generation_index(name: str, start: StartConditions) -> int:
+    try:
+        return start.generation_names.index(name)
+    except ValueError:
+        known = ", ".join(start.generation_names)
+        raise ValueError(f"unknown ASIC generation {name!r}; known: {known}") from None
+
+
+def _bought_step(gen: int, start: StartConditions, rng: np.random.Generator) -> int:
+    """A purchase date between the generation's release and the start (uniform)."""
+    released = start.generation_release[gen]
+    days = max((start.start_date - released).days, 0)
+    return -int(rng.integers(0, days + 1)) // start.dt_days
+
+
+def _site_power(
+    contract: str,
+    region: int,
+    ppa_price: float,
+    ppa_years: float,
+    resale: bool,
+    markup: float,
+    indexed_discount: float,
+    start: StartConditions,
+) -> tuple[Contract, float, int, bool, float]:
+    """Contract code, price, end step, resale flag and markup of one site."""
+    if contract == "fixed_ppa":
+        end = int(ppa_years * 365.25) // start.dt_days
+        return Contract.FIXED_PPA, ppa_price, end, resale, 0.0
+    if contract == "indexed":
+        price = start.region_mean_usd_per_mwh[region] * (1.0 - indexed_discount)
+        return Contract.INDEXED, price, 0, False, 0.0
+    return Contract.SPOT, 0.0, 0, False, markup
+
+
+def draw_group(
+    group: GroupParams, group_th: float, start: StartConditions, rng: np.random.Generator
+) -> list[FirmSeed]:
+    """Firms of one group sharing `group_th` TH/s, with sites, fleets and finances drawn."""
+    sizes = rng.lognormal(0.0, group.size_sigma, group.count)
+    firm_th = group_th * sizes / sizes.sum()
+    region_idx = [start.region_names.index(r) for r in group.regions]
+    gens = [_generation_index(g, start) for g in group.fleet_generations]
+    firms = []
+    for i, th in enumerate(firm_th):
+        n_sites = 1 + rng.poisson(group.sites_mean - 1.0)
+        site_th = th * rng.dirichlet(np.full(n_sites, 4.0))
+        mix = rng.dirichlet(_weights(group.fleet_shares) * group.fleet_share_noise + 1e-3)
+        sites, vintages = [], []
+        for s, th_s in enumerate(site_th):
+            region = region_idx[rng.choice(len(region_idx), p=_weights(group.region_weights))]
+            contract = CONTRACTS[rng.choice(3, p=_weights(group.contract_weights))]
+            cooling = COOLINGS[rng.choice(4, p=_weights(group.cooling_weights))]
+            ppa_price = max(
+                rng.normal(group.ppa_price_usd_per_mwh, group.ppa_price_sd_usd_per_mwh), 10.0
+            )
+            power = _site_power(
+                contract,
+                region,
+                ppa_price,
+                rng.uniform(0.25, group.ppa_years_left_max),
+                bool(rng.random() < group.ppa_resale_share),
+                group.spot_markup_usd_per_mwh * rng.uniform(0.5, 1.5),
+                group.indexed_discount,
+                start,
+            )
+            readiness = float(np.clip(READINESS_BY_COOLING[cooling] + rng.normal(0, 0.1), 0, 1))
+            site_vintages = [
+                VintageSeed(s, gens[g], float(th_s * mix[g]), _bought_step(gens[g], start, rng))
+                for g in range(len(gens))
+                if mix[g] > 1e-6
+            ]
+            vintages += site_vintages
+            sites.append(
+                SiteSeed(
+                    region,
+                    0.0,  # sized from the machines once their efficiency is known
+                    *power[:4],
+                    power[4],
+                    Cooling[cooling.upper()],
+                    readiness,
+                    bool(rng.random() < group.ai_suitable_share),
+                )
+            )
+        leverage = float(np.clip(rng.normal(group.leverage_mean, group.leverage_sd), 0.0, 0.9))
+        firms.append(
+            FirmSeed(
+                name=f"{group.name}-{i + 1:03d}",
+                group=group.name,
+                listed=group.listed,
+                sites=sites,
+                vintages=vintages,
+                leverage=leverage,
+                cash_months=group.cash_months * rng.uniform(0.5, 1.5),
+                treasury_btc=group.treasury_btc_per_eh * th / 1e6 * rng.uniform(0.0, 2.0),
+                floating_debt_share=group.floating_debt_share,
+                debt_years_max=group.debt_years_max,
+                btc_sell_share=float(np.clip(group.btc_sell_share + rng.normal(0, 0.1), 0, 1)),
+                payback_months=group.payback_months * rng.uniform(0.7, 1.3),
+            )
+        )
+    return firms
+
+
+def firm_from_params(firm: FirmParams, start: StartConditions) -> FirmSeed:
+    """A firm given one by one in the scenario; its sites are equal splits."""
+    region = start.region_names.index(firm.region)
+    gens = [_generation_index(g, start) for g in firm.fleet_generations]
+    shares = _weights(firm.fleet_shares)
+    th = firm.hashrate_eh * 1e6
+    sites, vintages = [], []
+    for s in range(firm.sites):
+        power = _site_power(
+            firm.contract,
+            region,
+            firm.power_price_usd_per_mwh,
+            firm.ppa_years_left,
+            firm.resale,
+            firm.spot_markup_usd_per_mwh,
+            0.0,
+            start,
+        )
+        if firm.contract == "indexed":  # the given price is the indexed base
+            power = (power[0], firm.power_price_usd_per_mwh, *power[2:])
+        sites.append(
+            SiteSeed(
+                region,
+                0.0,
+                *power[:4],
+                power[4],
+                Cooling[firm.cooling.upper()],
+                firm.readiness,
+                firm.ai_suitable,
+            )
+        )
+        vintages += [
+            VintageSeed(s, gen, th / firm.sites * share, 0)
+            for gen, share in zip(gens, shares, strict=True)
+        ]
+    return FirmSeed(
+        name=firm.name,
+        group="named",
+        listed=firm.listed,
+        sites=sites,
+        vintages=vintages,
+        leverage=firm.leverage,
+        cash_months=firm.cash_months,
+        treasury_btc=firm.treasury_btc,
+        floating_debt_share=1.0 if firm.floating_debt else 0.0,
+        debt_years_max=firm.debt_years,
+        btc_sell_share=firm.btc_sell_share,
+        payback_months=firm.payback_months,
+    )
+
+
+def finance_firm(
+    firm: FirmSeed,
+    assets_usd: float,
+    monthly_power_usd: float,
+    start: StartConditions,
+    params: FinanceParams,
+    rng: np.random.Generator,
+) -> None:
+    """Give a drawn firm its cash and debt tranches from its leverage and costs."""
+    firm.cash_usd = firm.cash_months * monthly_power_usd
+    debt_usd = firm.leverage * (assets_usd + firm.cash_usd)
+    if debt_usd <= 0:
+        return
+    n_tranches = int(rng.integers(1, 4))
+    shares = rng.dirichlet(np.full(n_tranches, 3.0))
+    months_max = max(int(firm.debt_years_max * 12), 3)
+    spread = credit_spread(firm.leverage, params)
+    for share in shares:
+        maturity_days = 30.44 * int(rng.integers(3, months_max + 1))
+        floating = rng.random() < firm.floating_debt_share
+        firm.debt.append(
+            DebtTranche(
+                principal_usd=float(debt_usd * share),
+                spread=spread,
+                fixed_rate=None if floating else start.policy_rate + spread,
+                maturity_step=int(maturity_days) // start.dt_days,
+            )
+        )
+
+
+def draw_population(
+    groups: tuple[GroupParams, ...],
+    firms: tuple[FirmParams, ...],
+    total_th: float,
+    start: StartConditions,
+    rng: np.random.Generator,
+) -> list[FirmSeed]:
+    """All firms at the start: named firms first, groups share the rest of `total_th`."""
+    seeds = [firm_from_params(f, start) for f in firms]
+    named_th = sum(f.hashrate_eh * 1e6 for f in firms)
+    remaining_th = max(total_th - named_th, 0.0)
+    share_total = sum(g.network_share for g in groups) or 1.0
+    for group in groups:
+        seeds += draw_group(group, remaining_th * group.network_share / share_total, start, rng)
+    return seeds

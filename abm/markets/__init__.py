@@ -1,0 +1,1 @@
+"""The environment firms live in: macro, BTC price, power prices and the ASIC market."""

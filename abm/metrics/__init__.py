@@ -1,0 +1,1 @@
+"""Measures read off model state: security, concentration, bifurcation. Never mutate."""

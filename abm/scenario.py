@@ -1,0 +1,202 @@
+"""Scenario schema, loading and validation: TOML in, a typed, frozen `Scenario` out.
+
+A scenario file is a set of TOML tables, one per model component; each table is checked
+against that component's parameter dataclass (see `abm.params`). A file may start with
+`extends = "other.toml"` (a path relative to itself) and override any keys of its base.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from abm.agents.finance import FinanceParams
+from abm.agents.fleet import FleetPolicyParams
+from abm.agents.population import FirmParams, GroupParams
+from abm.markets.asic import AsicMarketParams
+from abm.markets.btc_price import BtcPriceParams
+from abm.markets.macro import MacroParams
+from abm.markets.power import PowerParams
+from abm.params import ParamError, build, param, to_mapping
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunParams:
+    """Calendar and step length."""
+
+    start_date: dt.date = param(dt.date(2026, 1, 1), doc="first simulated day")
+    end_date: dt.date = param(dt.date(2030, 12, 31), doc="last simulated day (inclusive)")
+    dt_days: int = param(1, lo=1, hi=31, doc="days per step")
+
+    def check(self) -> str | None:
+        """The horizon must hold at least one step."""
+        if self.end_date < self.start_date:
+            return f"end_date {self.end_date} is before start_date {self.start_date}"
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkParams:
+    """Chain state at the start date and the fee process."""
+
+    start_height: int = param(930_000, lo=0, doc="tip height at the start date")
+    start_difficulty: float = param(1.4e14, lo=1.0, doc="difficulty at the start date")
+    start_hashrate_eh: float = param(
+        1000.0, lo=0.0, lo_open=True, doc="EH/s deployed by all firms at the start"
+    )
+    mean_fee_btc_per_block: float = param(0.032, lo=0.0, doc="BTC of fees per block, mean")
+    fee_shape: float = param(4.0, lo=0.0, lo_open=True, doc="Gamma shape of per-block fees")
+    fee_backlog_elasticity: float = param(
+        0.0, lo=0.0, hi=3.0, doc="per-block fee mean scales as (interval / 600 s) ** this"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PopulationParams:
+    """Who mines: firm groups drawn from distributions, plus explicitly listed firms."""
+
+    groups: tuple[GroupParams, ...] = param((), doc="firm groups drawn at random")
+    firms: tuple[FirmParams, ...] = param((), doc="firms given one by one")
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """Every parameter of one model run, grouped by component."""
+
+    description: str = param("", doc="one line: what this scenario is for")
+    run: RunParams = param(RunParams())
+    network: NetworkParams = param(NetworkParams())
+    macro: MacroParams = param(MacroParams())
+    btc_price: BtcPriceParams = param(BtcPriceParams())
+    power: PowerParams = param(PowerParams())
+    asic: AsicMarketParams = param(AsicMarketParams())
+    finance: FinanceParams = param(FinanceParams())
+    fleet: FleetPolicyParams = param(FleetPolicyParams())
+    population: PopulationParams = param(PopulationParams())
+
+    def check(self) -> str | None:
+        """Cross-table consistency: regions referenced by firms exist."""
+        names = {r.name for r in self.power.regions}
+        for group in self.population.groups:
+            for region in group.regions:
+                if region not in names:
+                    return (
+                        f"[population.groups] {group.name}: region {region!r} is not defined "
+                        f"in [power] regions; defined: {', '.join(sorted(names)) or 'none'}"
+                    )
+        for firm in self.population.firms:
+            if firm.region not in names:
+                return (
+                    f"[population.firms] {firm.name}: region {firm.region!r} is not defined "
+                    f"in [power] regions; defined: {', '.join(sorted(names)) or 'none'}"
+                )
+        if not self.population.groups and not self.population.firms:
+            return "[population] defines no firms: add groups or firms"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested mapping of every parameter (what the manifest stores)."""
+        return to_mapping(self)
+
+    def digest(self) -> str:
+        """Content hash of the full parameter set (hex, 16 chars)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge `override` into a copy of `base`; tables merge, other values replace."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file, resolving `extends` chains (relative to each file)."""
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ParamError(f"{path}: extends forms a cycle: {chain}")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ParamError(f"{path}: no such scenario file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ParamError(f"{path}: not valid TOML: {err}") from None
+    base_name = data.pop("extends", None)
+    _resolve_paths(data, path.parent)
+    if base_name is None:
+        return data
+    if not isinstance(base_name, str):
+        raise ParamError(f"{path}: extends = {base_name!r} must be a file name string")
+    base = _read_toml((path.parent / base_name).resolve(), (*seen, path))
+    return _merge(base, data)
+
+
+def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
+    """Make file paths in a scenario (keys ending in `_csv`) absolute, relative to it."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _resolve_paths(value, folder)
+        elif key.endswith("_csv") and isinstance(value, str):
+            data[key] = str((folder / value).resolve())
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Load and validate a scenario from a TOML path (or a mapping), with optional overrides.
+
+    `overrides` are nested tables or dotted keys, e.g. {"btc_price.volatility_per_year": 0.6}.
+    A bare name such as "baseline_2026" is looked up in the shipped scenarios folder.
+
+    Raises:
+        ParamError: naming the file, the key, the value and what is allowed.
+    """
+    if isinstance(source, Mapping):
+        label, data = "<mapping>", dict(source)
+    else:
+        path = Path(source)
+        if not path.suffix and not path.exists():
+            path = SCENARIO_DIR / f"{path}.toml"
+        label, data = str(path), _read_toml(path.resolve())
+    if overrides:
+        data = _merge(data, _undot(overrides))
+        label += " (with overrides)"
+    return build(Scenario, data, label)
+
+
+def _undot(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn {"a.b": 1} into {"a": {"b": 1}}; nested mappings pass through."""
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        table = nested
+        for part in parents:
+            table = table.setdefault(part, {})
+        table[leaf] = _undot(value) if isinstance(value, Mapping) else value
+    return nested
+
+
+def list_scenarios(folder: Path = SCENARIO_DIR) -> list[tuple[str, str]]:
+    """(name, description) of every scenario file in `folder`, sorted by name."""
+    found = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            description = load_scenario(path).description
+        except ParamError as err:
+            description = f"INVALID: {err}"
+        found.append((path.stem, description))
+    return found
