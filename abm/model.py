@@ -120,6 +120,7 @@ class MiningModel(mesa.Model):
         self.region_mean_usd_per_mwh = np.array([r.mean_price_usd_per_mwh for r in regions])
         self.spot = spot_price_paths(regions, self.dates, self.dt_days, rng_stream(root, "power"))
         self.asic = AsicMarket(p.asic)
+        self.reference_hashprice = p.asic.reference_hashprice_usd_per_ph_day
         self.policy_rate = float(self.policy_rates[0])
         self.btc_price_usd = p.btc_price.start_price_usd
 
@@ -300,6 +301,15 @@ class MiningModel(mesa.Model):
         return self.asic.new_price_usd_per_th(
             generation, self.dates[self.step_index], self.hashprice_usd_per_ph_day
         )
+
+    def site_value_usd_per_mw(self) -> float:
+        """What lenders and bidders pay for a MW of mining site today.
+
+        Assumption: mining-site values (EV per MW) move with the expected hashprice
+        relative to the reference, within a factor of 4 below and 2 above.
+        """
+        ratio = self.hashprice_expectation_usd_per_ph_day / self.reference_hashprice
+        return self.params.finance.site_value_usd_per_mw * min(max(ratio, 0.25), 2.0)
 
     def net_worth_usd(self, miner: Miner) -> float:
         """Assets less debt."""
@@ -540,7 +550,7 @@ class MiningModel(mesa.Model):
         s, f, fin = self.sites, self.fleet, self.params.finance
         seller = int(s.firm[site])
         rows = np.flatnonzero((f.site == site) & (f.state == MachineState.DEPLOYED))
-        value = s.gross_mw[site] * fin.site_value_usd_per_mw + float(
+        value = s.gross_mw[site] * self.site_value_usd_per_mw() + float(
             (f.th[rows] * self.machine_value_usd_per_th[rows]).sum()
         )
         price = fin.auction_discount * value

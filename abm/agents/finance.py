@@ -23,7 +23,7 @@ class FinanceParams:
         40_000.0, lo=0.0, doc="corporate G&A per MW of sites owned, USD per year (assumed)"
     )
     site_value_usd_per_mw: float = param(
-        500_000.0, lo=0.0, doc="book value of an energized mining site per MW (assumed)"
+        500_000.0, lo=0.0, doc="value of an energized mining site per MW at the reference hashprice"
     )
     base_credit_spread: float = param(
         0.03, lo=0.0, hi=0.5, doc="spread over the policy rate of an unlevered miner, per year"

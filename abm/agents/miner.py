@@ -68,12 +68,7 @@ class Miner(mesa.Agent):
         rows = self.machine_rows()
         machines = float((m.fleet.th[rows] * m.machine_value_usd_per_th[rows]).sum())
         btc = m.ledger.btc_sat[self.index] / COIN_SAT * m.btc_price_usd
-        return (
-            sites_mw * m.params.finance.site_value_usd_per_mw
-            + machines
-            + btc
-            + max(self.cash_usd, 0.0)
-        )
+        return sites_mw * m.site_value_usd_per_mw() + machines + btc + max(self.cash_usd, 0.0)
 
     def leverage(self) -> float:
         """Debt over assets (1 if the firm has no assets left)."""

@@ -194,11 +194,8 @@ class BtcPriceProcess:
     ) -> float:
         """Drift mu (per year) at a policy rate, including an external adjustment."""
         p = self.params
-        return (
-            p.drift_per_year
-            + p.rate_beta * (neutral_rate - policy_rate)
-            + (drift_adjustment_per_year)
-        )
+        rate_term = p.rate_beta * (neutral_rate - policy_rate)
+        return p.drift_per_year + rate_term + drift_adjustment_per_year
 
     def step(
         self,
