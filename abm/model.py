@@ -191,6 +191,8 @@ class MiningModel(mesa.Model):
             agent.debt = list(seed.debt)
             self.ledger.cash_usd[f] = seed.cash_usd
         self.miners: list[Miner] = list(self.agents)
+        self.btc_sell_share = np.array([m.btc_sell_share for m in self.miners])
+        self.firm_running_th = np.zeros(len(self.miners))
         self.alive = np.ones(len(seeds), dtype=bool)
         self.listed = np.array([m.listed for m in self.miners])
         self.start_net_worth_usd = np.array([self.net_worth_usd(m) for m in self.miners])
@@ -368,7 +370,8 @@ class MiningModel(mesa.Model):
         self.events.step = i
         date = self.dates[i]
         if i > 0 and date.astype("datetime64[M]") != self.dates[i - 1].astype("datetime64[M]"):
-            self._month_end(quarter=date.astype("datetime64[M]").astype(int) % 3 == 0)
+            months = date.astype("datetime64[M]").astype(int)  # months since Jan 1970
+            self._month_end(quarter=months % self.params.fleet.review_months == 0)
         self.policy_rate = float(self.policy_rates[i])
         self.btc_price_usd = self.btc.step(i, self.policy_rate, self.params.macro.neutral_rate)
         self.hashprice_usd_per_ph_day = self._expected_hashprice()
@@ -394,7 +397,8 @@ class MiningModel(mesa.Model):
         sat = split_sat(reward_sat, firm_th)
         self.total_paid_sat += int(sat.sum())
         self.ledger.mine(sat, self.btc_price_usd)
-        sold = np.floor(sat * np.array([m.btc_sell_share for m in self.miners])).astype(np.int64)
+        self.firm_running_th = firm_th
+        sold = np.floor(sat * self.btc_sell_share).astype(np.int64)
         self.ledger.sell_btc(np.arange(n), sold, self.btc_price_usd)
 
     def _bill_power(self, spot: np.ndarray, running: np.ndarray) -> None:
@@ -488,7 +492,7 @@ class MiningModel(mesa.Model):
 
     # --- month and quarter ends ------------------------------------------------------
     def _month_end(self, quarter: bool) -> None:
-        """Finance every firm, review fleets each quarter, resolve bankruptcies, record."""
+        """Finance every firm, review fleets (`quarter`: a review month), record the panel."""
         self.machine_value_usd_per_th = self._machine_values()
         self._renew_expired_ppas()
         month_costs, self._month_costs = self._month_costs, np.zeros(len(self.miners))
@@ -581,12 +585,8 @@ class MiningModel(mesa.Model):
     def _record_firms(self) -> None:
         """One panel row per firm (alive or not) for the month just ended."""
         flows = self.ledger.take_period()
-        f, s = self.fleet, self.sites
+        s = self.sites
         n = len(self.miners)
-        running_th = self.fleet.th * (f.state == MachineState.DEPLOYED)
-        deployed_th = np.bincount(
-            np.where(f.firm >= 0, f.firm, 0), np.where(f.firm >= 0, running_th, 0.0), n
-        )
         owned = s.firm >= 0
         mw_mining = np.bincount(
             s.firm[owned], s.gross_mw[owned] * (s.mode[owned] == Mode.MINING), n
@@ -601,7 +601,7 @@ class MiningModel(mesa.Model):
                 "group": m.group,
                 "listed": m.listed,
                 "alive": bool(self.alive[i]),
-                "hashrate_eh": deployed_th[i] / 1e6,
+                "hashrate_eh": self.firm_running_th[i] / 1e6,  # running on the last day
                 "cash_usd": float(self.ledger.cash_usd[i]),
                 "btc_held": self.ledger.btc_sat[i] / COIN_SAT,
                 "debt_usd": m.debt_usd,
