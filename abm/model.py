@@ -257,6 +257,15 @@ class MiningModel(mesa.Model):
         power = np.where(is_ppa, s.contract_price_usd_per_mwh, at_mean)
         return power + self.params.finance.nonpower_opex_usd_per_mwh
 
+    def expected_marginal_cost_usd_per_mwh(self) -> np.ndarray:
+        """Per site: what running a MWh costs at the region's mean spot, plus opex.
+
+        Fleet decisions use this: power under a take-or-pay PPA without resale is paid
+        whether machines run or not, so only opex is saved by switching them off.
+        """
+        at_mean = self.marginal_power_usd_per_mwh(self.region_mean_usd_per_mwh)
+        return at_mean + self.params.finance.nonpower_opex_usd_per_mwh
+
     def _running_mask(self, marginal_by_site: np.ndarray) -> np.ndarray:
         """Vintages that run: deployed at a mining site, margin over marginal power > 0."""
         f, s = self.fleet, self.sites
@@ -369,9 +378,10 @@ class MiningModel(mesa.Model):
         i = self.step_index = self.steps - 1
         self.events.step = i
         date = self.dates[i]
-        if i > 0 and date.astype("datetime64[M]") != self.dates[i - 1].astype("datetime64[M]"):
-            months = date.astype("datetime64[M]").astype(int)  # months since Jan 1970
-            self._month_end(quarter=months % self.params.fleet.review_months == 0)
+        if i > 0:  # one month end per month boundary crossed (a long step may cross two)
+            last_month = self.dates[i - 1].astype("datetime64[M]").astype(int)
+            for month in range(last_month + 1, date.astype("datetime64[M]").astype(int) + 1):
+                self._month_end(quarter=month % self.params.fleet.review_months == 0)
         self.policy_rate = float(self.policy_rates[i])
         self.btc_price_usd = self.btc.step(i, self.policy_rate, self.params.macro.neutral_rate)
         self.hashprice_usd_per_ph_day = self._expected_hashprice()

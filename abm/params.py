@@ -131,8 +131,10 @@ def build(cls: type[T], data: Mapping[str, Any], source: str = "<scenario>", pat
     unknown = sorted(set(data) - set(fields))
     if unknown:
         allowed = ", ".join(sorted(fields))
+        key = unknown[0]
         raise ParamError(
-            f"{_where(source, path, unknown[0])} is not a known key; allowed keys: {allowed}"
+            f"{_where(source, path, key)} = {data[key]!r} is not a known key; "
+            f"allowed keys: {allowed}"
         )
     kwargs = {}
     for name, value in data.items():

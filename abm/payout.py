@@ -14,10 +14,10 @@ def split_sat(total_sat: int, weights: np.ndarray) -> np.ndarray:
     n = len(weights)
     if total_sat == 0:
         return np.zeros(n, dtype=np.int64)
-    weight_sum = weights.sum()
-    if not weight_sum > 0:
-        raise ValueError("cannot pay a reward with zero total hashrate")
-    exact = weights * (total_sat / weight_sum)
+    if n == 0 or not (weights.max() > 0 and np.isfinite(weights).all()):
+        raise ValueError("cannot pay a reward with zero total hashrate (or non-finite weights)")
+    scaled = weights / weights.max()  # in [0, 1]: no overflow for huge or tiny weights
+    exact = scaled * (total_sat / scaled.sum())
     paid = np.floor(exact).astype(np.int64)
     leftover = int(total_sat - paid.sum())
     if leftover > 0:

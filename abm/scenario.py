@@ -16,11 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from abm.agents.finance import FinanceParams
 from abm.agents.fleet import FleetPolicyParams
 from abm.agents.population import FirmParams, GroupParams
 from abm.markets.asic import AsicMarketParams
-from abm.markets.btc_price import BtcPriceParams
+from abm.markets.btc_price import BtcPriceParams, read_price_csv
 from abm.markets.macro import MacroParams
 from abm.markets.power import PowerParams
 from abm.params import ParamError, build, param, to_mapping
@@ -100,6 +102,34 @@ class Scenario:
                 )
         if not self.population.groups and not self.population.firms:
             return "[population] defines no firms: add groups or firms"
+        return self._check_generations() or self._check_price_csv()
+
+    def _check_generations(self) -> str | None:
+        known = [g.name for g in self.asic.generations]
+        for who in (*self.population.groups, *self.population.firms):
+            for name in who.fleet_generations:
+                if name not in known:
+                    return (
+                        f"[population] {who.name}: fleet_generations = {name!r} is not an "
+                        f"ASIC generation of [asic] generations; known: {', '.join(known)}"
+                    )
+        return None
+
+    def _check_price_csv(self) -> str | None:
+        """A replayed BTC price file must be readable and cover every date of the run."""
+        path = self.btc_price.path_csv
+        if path is None:
+            return None
+        try:
+            dates, _ = read_price_csv(path)
+        except ValueError as err:
+            return f"[btc_price] path_csv: {err}"
+        first, last = np.datetime64(self.run.start_date), np.datetime64(self.run.end_date)
+        if dates[0] > first or dates[-1] < last:
+            return (
+                f"[btc_price] path_csv = {path!r} covers {dates[0]} to {dates[-1]}, "
+                f"not the run's {first} to {last}"
+            )
         return None
 
     def to_dict(self) -> dict[str, Any]:

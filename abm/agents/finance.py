@@ -17,7 +17,7 @@ class FinanceParams:
     """Balance-sheet rules shared by all firms."""
 
     nonpower_opex_usd_per_mwh: float = param(
-        15.0, lo=0.0, doc="site staff, maintenance, insurance, pool fees per MWh mined (assumed)"
+        12.0, lo=0.0, doc="site staff, maintenance, insurance, pool fees per MWh mined (assumed)"
     )
     ga_usd_per_mw_year: float = param(
         40_000.0, lo=0.0, doc="corporate G&A per MW of sites owned, USD per year (assumed)"

@@ -148,7 +148,7 @@ class Miner(mesa.Agent):
         m = self.model
         fleet, policy = m.fleet, m.params.fleet
         hashprice_th_day = m.hashprice_expectation_usd_per_ph_day / 1000.0
-        cost_per_mwh = m.expected_cash_cost_usd_per_mwh()
+        cost_per_mwh = m.expected_marginal_cost_usd_per_mwh()
         for row in self.machine_rows(MachineState.DEPLOYED):
             margin = hashprice_th_day - fleet.j_per_th[row] * 24e-6 * cost_per_mwh[fleet.site[row]]
             if margin < 0:
