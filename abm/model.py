@@ -210,20 +210,8 @@ class MiningModel(mesa.Model):
         if running_th <= 0:
             raise ValueError("no machine is profitable at the start: check prices and fleets")
         self.fleet.th[:] *= self.params.network.start_hashrate_eh * 1e6 / running_th
-        utilization = np.ones(self.sites.n)
-        for f, seed in enumerate(seeds):
-            utilization[self.sites.firm == f] = self._utilization_of(seed)
+        utilization = np.array([seeds[f].utilization for f in self.sites.firm])
         self.sites.gross_mw[:] = self.fleet.deployed_mw_by_site(self.sites.n) / utilization
-
-    def _utilization_of(self, seed) -> float:
-        p = self.params.population
-        for firm in p.firms:
-            if firm.name == seed.name:
-                return firm.utilization
-        for group in p.groups:
-            if group.name == seed.group:
-                return group.utilization
-        return 1.0
 
     # --- prices ----------------------------------------------------------------------
     def _expected_hashprice(self) -> float:

@@ -52,12 +52,9 @@ def test_unknown_top_level_key_names_file_key_and_allowed_keys(tmp_path, baselin
 def test_unknown_nested_key_names_file_table_key_and_allowed_keys(tmp_path, baseline_toml):
     path = override(tmp_path, baseline_toml, "nested.toml", "[finance]\ntypo_key = 4242\n")
     message = error_of(path)
-    assert_names(message, str(path), "[finance]", "typo_key", "allowed keys", "auction_discount")
-
-
-def test_unknown_key_message_also_names_the_value_given(tmp_path, baseline_toml):
-    path = override(tmp_path, baseline_toml, "nested.toml", "[finance]\ntypo_key = 4242\n")
-    assert_names(error_of(path), "typo_key = 4242")
+    assert_names(
+        message, str(path), "[finance]", "typo_key = 4242", "allowed keys", "auction_discount"
+    )
 
 
 def test_wrong_type_names_file_key_value_and_expected_type(tmp_path, baseline_toml):

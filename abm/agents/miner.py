@@ -172,11 +172,12 @@ class Miner(mesa.Agent):
 
     def _redeploy(self, row: int, free_mw: dict, hashprice_th_day: float, cost: np.ndarray) -> None:
         fleet = self.model.fleet
+        power_mw = fleet.th[row] * fleet.j_per_th[row] * 1e-6
         for site, mw in free_mw.items():
             margin = hashprice_th_day - fleet.j_per_th[row] * 24e-6 * cost[site]
-            if margin > 0 and mw >= fleet.power_mw()[row]:
+            if margin > 0 and mw >= power_mw:
                 self.model.deploy(row, site)
-                free_mw[site] -= fleet.power_mw()[row]
+                free_mw[site] -= power_mw
                 return
 
     def _buy_new(self, free_mw: dict, hashprice_th_day: float, cost: np.ndarray) -> None:

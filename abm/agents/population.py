@@ -165,6 +165,7 @@ class FirmSeed:
     debt_years_max: float
     btc_sell_share: float
     payback_months: float
+    utilization: float  # share of site MW its machines fill at the start
     debt: list[DebtTranche] = dataclasses.field(default_factory=list)
     cash_usd: float = 0.0
 
@@ -290,6 +291,7 @@ def draw_group(
                 debt_years_max=group.debt_years_max,
                 btc_sell_share=float(np.clip(group.btc_sell_share + rng.normal(0, 0.1), 0, 1)),
                 payback_months=group.payback_months * rng.uniform(0.7, 1.3),
+                utilization=group.utilization,
             )
         )
     return firms
@@ -343,6 +345,7 @@ def firm_from_params(firm: FirmParams, start: StartConditions) -> FirmSeed:
         debt_years_max=firm.debt_years,
         btc_sell_share=firm.btc_sell_share,
         payback_months=firm.payback_months,
+        utilization=firm.utilization,
     )
 
 

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from scipy.special import betainc, gammainc
 
+from abm.chain import HASHES_PER_DIFFICULTY, TARGET_SPACING_S
+
 __all__ = [
     "HASHES_PER_DIFFICULTY",
     "TARGET_BLOCK_INTERVAL_S",
@@ -45,10 +47,7 @@ __all__ = [
     "top_share",
 ]
 
-#: Expected hashes per block per unit of difficulty (Bitcoin Core, ``GetDifficulty``).
-HASHES_PER_DIFFICULTY: float = 2.0**32
-#: Target block spacing, ``consensus.nPowTargetSpacing`` in Bitcoin Core (10 minutes).
-TARGET_BLOCK_INTERVAL_S: float = 600.0
+TARGET_BLOCK_INTERVAL_S: float = float(TARGET_SPACING_S)
 
 _SECONDS_PER_DAY = 86_400.0
 _SHARE_TOL = 1e-12  # cumulative shares within this of a threshold do not "exceed" it
