@@ -21,14 +21,24 @@ import numpy as np
 from abm.agents.fleet import MARKET, NO_SITE, Contract, Fleet, MachineState, Mode, Sites
 from abm.agents.miner import Miner
 from abm.agents.population import StartConditions, draw_population, finance_firm
-from abm.chain import COIN_SAT, Chain, FeeProcess, bits_for_difficulty, block_subsidy_sat
+from abm.chain import (
+    COIN_SAT,
+    Chain,
+    FeeProcess,
+    bits_for_difficulty,
+    block_subsidy_sat,
+    subsidy_sum_sat,
+)
 from abm.chain.consensus import RETARGET_INTERVAL, TARGET_SPACING_S
 from abm.ledger import Ledger
 from abm.markets.asic import AsicMarket
 from abm.markets.btc_price import BtcPriceProcess
 from abm.markets.macro import policy_rate_path
 from abm.markets.power import spot_price_paths
-from abm.metrics.security import hashprice_usd_per_ph_day
+from abm.markets.shocks import offline_share_paths
+from abm.metrics import security as sec
+from abm.metrics.snapshot import SECURITY_COLUMNS, NetworkState, security_snapshot
+from abm.network.pools import PoolNetwork
 from abm.payout import split_sat
 from abm.recorder import EventLog, ModelSeries
 from abm.scenario import Scenario, load_scenario
@@ -50,8 +60,9 @@ MODEL_FLOAT_COLUMNS = (
     "dormant_hashrate_eh",
     "scrapped_hashrate_eh",
     "mean_power_price_usd_per_mwh",
+    *SECURITY_COLUMNS,
 )
-MODEL_INT_COLUMNS = ("height", "blocks", "retargets", "firms_alive")
+MODEL_INT_COLUMNS = ("height", "blocks", "retargets", "gaps_over_1h", "gaps_over_2h", "firms_alive")
 
 
 def rng_stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
@@ -71,6 +82,8 @@ class MiningModel(mesa.Model):
         scenario: a `Scenario`, a path to a scenario TOML, or a shipped scenario's name.
         seed: root seed of the run (an int or a SeedSequence); the same (scenario, seed)
             gives the same run bit for bit.
+        security_metrics: compute the security columns each step (off: they stay NaN and
+            the trajectory is the same, since metrics only read state).
         **overrides: scenario keys to override, dotted ("btc_price.volatility_per_year"),
             so that `mesa.batch_run` can vary them.
     """
@@ -79,6 +92,7 @@ class MiningModel(mesa.Model):
         self,
         scenario: Scenario | str = "baseline_2026",
         seed: int | np.random.SeedSequence | None = 0,
+        security_metrics: bool = True,
         **overrides,
     ):
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -87,6 +101,7 @@ class MiningModel(mesa.Model):
             base = scenario.to_dict() if isinstance(scenario, Scenario) else scenario
             scenario = load_scenario(base, overrides)
         self.params = scenario
+        self.security_metrics = security_metrics
         self.seed_sequence = root
         run = scenario.run
         self.dt_days = run.dt_days
@@ -119,6 +134,7 @@ class MiningModel(mesa.Model):
         self.region_names = tuple(r.name for r in regions)
         self.region_mean_usd_per_mwh = np.array([r.mean_price_usd_per_mwh for r in regions])
         self.spot = spot_price_paths(regions, self.dates, self.dt_days, rng_stream(root, "power"))
+        self.offline_share = offline_share_paths(p.shocks, self.dates, self.region_names)
         self.asic = AsicMarket(p.asic)
         self.reference_hashprice = p.asic.reference_hashprice_usd_per_ph_day
         self.policy_rate = float(self.policy_rates[0])
@@ -193,6 +209,9 @@ class MiningModel(mesa.Model):
         self.miners: list[Miner] = list(self.agents)
         self.btc_sell_share = np.array([m.btc_sell_share for m in self.miners])
         self.firm_running_th = np.zeros(len(self.miners))
+        firm_th = np.bincount(self.fleet.firm, self.fleet.th, len(self.miners))
+        self.pool_rng = rng_stream(root, "pools")
+        self.pools = PoolNetwork(p.pools, firm_th, self.pool_rng)
         self.alive = np.ones(len(seeds), dtype=bool)
         self.listed = np.array([m.listed for m in self.miners])
         self.start_net_worth_usd = np.array([self.net_worth_usd(m) for m in self.miners])
@@ -220,7 +239,7 @@ class MiningModel(mesa.Model):
             block_subsidy_sat(self.chain.height + 1) + self.chain.fees.mean_sat_per_block
         ) / COIN_SAT
         return float(
-            hashprice_usd_per_ph_day(self.chain.difficulty, reward_btc, self.btc_price_usd)
+            sec.hashprice_usd_per_ph_day(self.chain.difficulty, reward_btc, self.btc_price_usd)
         )
 
     def marginal_power_usd_per_mwh(self, spot_by_region: np.ndarray) -> np.ndarray:
@@ -375,14 +394,15 @@ class MiningModel(mesa.Model):
         self.hashprice_usd_per_ph_day = self._expected_hashprice()
         spot = self.spot[i]
         marginal = self.marginal_power_usd_per_mwh(spot)
-        running = self._running_mask(marginal)
-        th_running = self.fleet.th * running
+        site_online = 1.0 - self.offline_share[i, self.sites.region]
+        run_share = self._running_mask(marginal) * site_online[self.fleet.site]
+        th_running = self.fleet.th * run_share
         hashrate_hs = float(th_running.sum()) * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
         self._pay_rewards(mined.subsidy_sat + mined.fees_sat, th_running)
-        self._bill_power(spot, running)
-        self._record(i, mined, tip_before, th_running, running, spot)
+        self._bill_power(spot, run_share)
+        self._record(i, mined, tip_before, th_running)
         self._update_expectation()
         if i == self.n_steps - 1:
             self._month_end(quarter=False)
@@ -399,11 +419,12 @@ class MiningModel(mesa.Model):
         sold = np.floor(sat * self.btc_sell_share).astype(np.int64)
         self.ledger.sell_btc(np.arange(n), sold, self.btc_price_usd)
 
-    def _bill_power(self, spot: np.ndarray, running: np.ndarray) -> None:
+    def _bill_power(self, spot: np.ndarray, run_share: np.ndarray) -> None:
         """Bill each site's power by its contract; resell unused PPA energy where allowed."""
         s, f = self.sites, self.fleet
         hours = 24.0 * self.dt_days
-        used_mwh = np.bincount(f.site[running], f.power_mw()[running] * hours, s.n)
+        on = run_share > 0
+        used_mwh = np.bincount(f.site[on], f.power_mw()[on] * run_share[on] * hours, s.n)
         spot_site = spot[s.region]
         owned = s.firm != MARKET
         is_ppa = (s.contract == Contract.FIXED_PPA) & owned
@@ -440,17 +461,20 @@ class MiningModel(mesa.Model):
             self.hashprice_usd_per_ph_day - self.hashprice_expectation_usd_per_ph_day
         )
 
-    def _record(self, i, mined, tip_before, th_running, running, spot) -> None:
+    def _record(self, i, mined, tip_before, th_running) -> None:
         f = self.fleet
         th = f.th
-        deployed = f.state == MachineState.DEPLOYED
-        curtailed = float(th[deployed & ~running].sum())
+        active_th = float(th_running.sum())
+        deployed_th = float(th[f.state == MachineState.DEPLOYED].sum())
+        curtailed = deployed_th - active_th  # economics or a shock keep them off
         mothballed = float(th[f.state == MachineState.DORMANT].sum())
         if mined.blocks:
             gaps = np.diff(mined.timestamps, prepend=tip_before)
             mean_gap, max_gap = float(gaps.mean()), float(gaps.max())
+            over_1h, over_2h = int((gaps > 3600).sum()), int((gaps > 7200).sum())
         else:
             mean_gap = max_gap = np.nan
+            over_1h = over_2h = 0
         for r in mined.retargets:
             self.events.add(
                 "retarget",
@@ -468,17 +492,19 @@ class MiningModel(mesa.Model):
             i,
             height=self.chain.height,
             difficulty=self.chain.difficulty,
-            hashrate_eh=float(th_running.sum()) / 1e6,
+            hashrate_eh=active_th / 1e6,
             blocks=mined.blocks,
             retargets=len(mined.retargets),
             mean_block_interval_s=mean_gap,
             max_block_interval_s=max_gap,
+            gaps_over_1h=over_1h,
+            gaps_over_2h=over_2h,
             btc_price_usd=self.btc_price_usd,
             hashprice_usd_per_ph_day=self.hashprice_usd_per_ph_day,
             policy_rate=self.policy_rate,
             subsidy_btc=mined.subsidy_sat / COIN_SAT,
             fees_btc=mined.fees_sat / COIN_SAT,
-            active_hashrate_eh=float(th_running.sum()) / 1e6,
+            active_hashrate_eh=active_th / 1e6,
             curtailed_hashrate_eh=curtailed / 1e6,
             mothballed_hashrate_eh=mothballed / 1e6,
             dormant_hashrate_eh=(curtailed + mothballed) / 1e6,
@@ -486,7 +512,46 @@ class MiningModel(mesa.Model):
             mean_power_price_usd_per_mwh=self.mean_power_price_usd_per_mwh,
             firms_alive=int(self.alive.sum()),
         )
+        if self.security_metrics:
+            self.series.set(i, **security_snapshot(self._network_state(mined, th_running)))
         self.datacollector.collect(self)
+
+    def _network_state(self, mined, th_running: np.ndarray) -> NetworkState:
+        """Read-only numbers the security measures need at the end of this step."""
+        f = self.fleet
+        owned_off = np.where(f.state == MachineState.SCRAPPED, 0.0, f.th) - th_running
+        dormant_th = float(owned_off.sum())  # mothballed, curtailed or forced off
+        dormant = owned_off > 0
+        if self.step_index == 0:
+            self.start_active_th = float(self.firm_running_th.sum())
+        _, gen = self.newest_generation()
+        reward_btc = (mined.subsidy_sat + mined.fees_sat) / COIN_SAT
+        return NetworkState(
+            difficulty=self.chain.difficulty,
+            active_th=float(self.firm_running_th.sum()),
+            start_active_th=self.start_active_th,
+            dormant_th=dormant_th,
+            dormant_value_usd=float((owned_off * self.machine_value_usd_per_th).sum()),
+            dormant_j_per_th=float(
+                (owned_off * f.j_per_th).sum() / dormant_th if dormant.any() else gen.j_per_th
+            ),
+            new_price_usd_per_th=self.new_price_usd_per_th(gen),
+            new_j_per_th=gen.j_per_th,
+            power_usd_per_mwh=self.mean_power_price_usd_per_mwh,
+            slip_s=float(
+                sec.schedule_slip_s(
+                    self.chain.clock_s - self.start_time_s, self.chain.height - self.start_height
+                )
+            ),
+            reward_btc=reward_btc,
+            fees_btc=mined.fees_sat / COIN_SAT,
+            days=self.dt_days,
+            price_usd=self.btc_price_usd,
+            supply_btc=subsidy_sum_sat(0, self.chain.height) / COIN_SAT,
+            hashprice_usd_per_ph_day=self.hashprice_usd_per_ph_day,
+            firm_th=self.firm_running_th,
+            pool_th=self.pools.pool_th(self.firm_running_th),
+        )
 
     # --- month and quarter ends ------------------------------------------------------
     def _month_end(self, quarter: bool) -> None:
@@ -498,6 +563,8 @@ class MiningModel(mesa.Model):
         for miner in self._alive_miners():
             if not miner.monthly_finance(float(month_costs[miner.index])):
                 self._bankrupt(miner)
+        for firm, old, new in self.pools.switch(self.pool_rng, self.alive):
+            self.events.add("pool_switch", firm, old_pool=old, new_pool=new)
         if quarter:
             for miner in self._alive_miners():
                 miner.review_fleet()
@@ -537,6 +604,7 @@ class MiningModel(mesa.Model):
             btc=self.ledger.btc_sat[i] / COIN_SAT,
         )
         miner.debt = []
+        self.pools.remove_firm(i)
         for row in miner.machine_rows(MachineState.DORMANT):
             self.sell_machines(row)
         for site in miner.site_rows():

@@ -24,6 +24,7 @@ import pandas as pd
 
 import abm
 from abm.chain import COIN_SAT
+from abm.metrics.extremes import security_extremes
 from abm.model import MiningModel
 from abm.scenario import Scenario, load_scenario
 
@@ -106,11 +107,12 @@ def run(
     for _ in steps:
         model.step()
     wall_s = time.perf_counter() - started
+    model_table, events = model.series.frame(model.dates, model.n_steps), model.events.frame()
     result = RunResult(
-        model=model.series.frame(model.dates, model.n_steps),
+        model=model_table,
         firms=pd.DataFrame(model.firm_rows),
-        events=model.events.frame(),
-        summary=summarize(model),
+        events=events,
+        summary=summarize(model) | security_extremes(model_table, events),
         manifest={
             "scenario_hash": scenario.digest(),
             "scenario": scenario.to_dict(),
@@ -144,7 +146,6 @@ def summarize(model: MiningModel) -> dict[str, Any]:
         "final_height": int(model.chain.height),
         "retargets": kinds.count("retarget"),
         "mean_block_interval_s": elapsed_s / blocks if blocks else None,
-        "max_block_interval_s": float(np.nanmax(cols["max_block_interval_s"])),
         "difficulty_start": float(cols["difficulty"][0]),
         "difficulty_end": float(cols["difficulty"][-1]),
         "hashrate_eh_start": float(cols["hashrate_eh"][0]),

@@ -25,6 +25,8 @@ from abm.markets.asic import AsicMarketParams
 from abm.markets.btc_price import BtcPriceParams, read_price_csv
 from abm.markets.macro import MacroParams
 from abm.markets.power import PowerParams
+from abm.markets.shocks import ShockParams
+from abm.network.pools import PoolsParams
 from abm.params import ParamError, build, param, to_mapping
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -83,6 +85,8 @@ class Scenario:
     finance: FinanceParams = param(FinanceParams())
     fleet: FleetPolicyParams = param(FleetPolicyParams())
     population: PopulationParams = param(PopulationParams())
+    pools: PoolsParams = param(PoolsParams())
+    shocks: tuple[ShockParams, ...] = param((), doc="forced hashrate outages (bans, storms)")
 
     def check(self) -> str | None:
         """Cross-table consistency: regions referenced by firms exist."""
@@ -99,6 +103,13 @@ class Scenario:
                 return (
                     f"[population.firms] {firm.name}: region {firm.region!r} is not defined "
                     f"in [power] regions; defined: {', '.join(sorted(names)) or 'none'}"
+                )
+        for shock in self.shocks:
+            unknown = [r for r in shock.regions if r not in names]
+            if unknown:
+                return (
+                    f"[[shocks]] {shock.name}: region {unknown[0]!r} is not defined in [power] "
+                    f"regions; defined: {', '.join(sorted(names))}"
                 )
         if not self.population.groups and not self.population.firms:
             return "[population] defines no firms: add groups or firms"

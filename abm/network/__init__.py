@@ -1,0 +1,1 @@
+"""Graphs among firms: pools, peers, contracts."""
