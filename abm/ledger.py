@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-INFLOWS = ("btc_sales_usd", "resale_usd", "asset_sales_usd", "debt_drawn_usd")
+INFLOWS = ("btc_sales_usd", "resale_usd", "asset_sales_usd", "debt_drawn_usd", "ai_rent_usd")
 OUTFLOWS = (
     "power_cost_usd",
     "opex_usd",
@@ -17,6 +17,8 @@ OUTFLOWS = (
     "interest_usd",
     "debt_repaid_usd",
     "capex_usd",
+    "ai_opex_usd",
+    "ai_team_usd",
 )
 NONCASH = ("mining_revenue_usd", "btc_mined_sat")  # value of BTC mined; satoshis mined
 

@@ -16,9 +16,12 @@ import datetime as dt
 import zlib
 
 import mesa
+import networkx as nx
 import numpy as np
+import pandas as pd
 
 from abm.agents.fleet import MARKET, NO_SITE, Contract, Fleet, MachineState, Mode, Sites
+from abm.agents.hosting import AiHosting
 from abm.agents.miner import Miner
 from abm.agents.population import StartConditions, draw_population, finance_firm
 from abm.chain import (
@@ -29,7 +32,7 @@ from abm.chain import (
     block_subsidy_sat,
     subsidy_sum_sat,
 )
-from abm.chain.consensus import RETARGET_INTERVAL, TARGET_SPACING_S
+from abm.chain.consensus import HALVING_INTERVAL, RETARGET_INTERVAL, TARGET_SPACING_S
 from abm.ledger import Ledger
 from abm.markets.asic import AsicMarket
 from abm.markets.btc_price import BtcPriceProcess
@@ -37,7 +40,8 @@ from abm.markets.macro import policy_rate_path
 from abm.markets.power import spot_price_paths
 from abm.markets.shocks import offline_share_paths
 from abm.metrics import security as sec
-from abm.metrics.snapshot import SECURITY_COLUMNS, NetworkState, security_snapshot
+from abm.metrics.bifurcation import classify_firms
+from abm.metrics.snapshot import SECURITY_COLUMNS, STATE_COLUMNS, security_columns
 from abm.network.pools import PoolNetwork
 from abm.payout import split_sat
 from abm.recorder import EventLog, ModelSeries
@@ -60,6 +64,11 @@ MODEL_FLOAT_COLUMNS = (
     "dormant_hashrate_eh",
     "scrapped_hashrate_eh",
     "mean_power_price_usd_per_mwh",
+    "ai_mw_in_service",
+    "ai_mw_converting",
+    "lease_index_usd_per_kw_month",
+    "ai_demand_mw",
+    "schedule_slip_s",
     *SECURITY_COLUMNS,
 )
 MODEL_INT_COLUMNS = ("height", "blocks", "retargets", "gaps_over_1h", "gaps_over_2h", "firms_alive")
@@ -82,8 +91,8 @@ class MiningModel(mesa.Model):
         scenario: a `Scenario`, a path to a scenario TOML, or a shipped scenario's name.
         seed: root seed of the run (an int or a SeedSequence); the same (scenario, seed)
             gives the same run bit for bit.
-        security_metrics: compute the security columns each step (off: they stay NaN and
-            the trajectory is the same, since metrics only read state).
+        security_metrics: compute the security columns at the end of the run (off: they
+            stay NaN and the trajectory is the same, since metrics only read state).
         **overrides: scenario keys to override, dotted ("btc_price.volatility_per_year"),
             so that `mesa.batch_run` can vary them.
     """
@@ -114,6 +123,9 @@ class MiningModel(mesa.Model):
         self._init_chain(root)
         self._init_population(root)
         self.series = ModelSeries(n_steps, MODEL_FLOAT_COLUMNS, MODEL_INT_COLUMNS)
+        self.state = ModelSeries(n_steps, STATE_COLUMNS, ())
+        self.firm_th_by_step = np.zeros((n_steps, len(self.miners)))
+        self.pool_th_by_step = np.zeros((n_steps, len(self.pools.names)))
         self.firm_rows: list[dict] = []
         self.events = EventLog(lambda i: self.dates[i])
         self.datacollector = mesa.DataCollector(
@@ -157,6 +169,7 @@ class MiningModel(mesa.Model):
         )
         self.block_rng = rng_stream(root, "blocks")
         self.total_paid_sat = 0
+        self.ai_mw_in_service = self.ai_mw_converting = 0.0
         self.start_time_s = start_s
         self.start_height = net.start_height
         self.hashprice_usd_per_ph_day = self._expected_hashprice()
@@ -197,6 +210,9 @@ class MiningModel(mesa.Model):
         self._scale_to_start_hashrate(seeds)
         self.machine_value_usd_per_th = self._machine_values()
         self.ledger = Ledger(np.zeros(len(seeds)), np.zeros(len(seeds), dtype=np.int64))
+        self.hosting = AiHosting(
+            self, len(seeds), rng_stream(root, "ai_demand"), rng_stream(root, "ai_leasing")
+        )
         month_power = self._monthly_power_cost_estimate()
         for f, seed in enumerate(seeds):
             seed.sites = []  # sites now live in the table
@@ -213,8 +229,14 @@ class MiningModel(mesa.Model):
         self.pool_rng = rng_stream(root, "pools")
         self.pools = PoolNetwork(p.pools, firm_th, self.pool_rng)
         self.alive = np.ones(len(seeds), dtype=bool)
+        self.peers = self._peer_graph(rng_stream(root, "peers"))
         self.listed = np.array([m.listed for m in self.miners])
         self.start_net_worth_usd = np.array([self.net_worth_usd(m) for m in self.miners])
+        self.start_attributes = self._firm_attributes() | {
+            "leverage": np.array([m.leverage() for m in self.miners]),
+            "hashrate_eh": np.bincount(self.fleet.firm, self.fleet.th, len(self.miners)) / 1e6,
+            "net_worth_usd": self.start_net_worth_usd,
+        }
         self.last_month_costs_usd = month_power
         self._month_costs = np.zeros(len(seeds))
 
@@ -388,7 +410,8 @@ class MiningModel(mesa.Model):
         if i > 0:  # one month end per month boundary crossed (a long step may cross two)
             last_month = self.dates[i - 1].astype("datetime64[M]").astype(int)
             for month in range(last_month + 1, date.astype("datetime64[M]").astype(int) + 1):
-                self._month_end(quarter=month % self.params.fleet.review_months == 0)
+                month_last_day = np.datetime64(month, "M").astype("datetime64[D]") - 1
+                self._month_end(month_last_day, month % self.params.fleet.review_months == 0)
         self.policy_rate = float(self.policy_rates[i])
         self.btc_price_usd = self.btc.step(i, self.policy_rate, self.params.macro.neutral_rate)
         self.hashprice_usd_per_ph_day = self._expected_hashprice()
@@ -405,7 +428,9 @@ class MiningModel(mesa.Model):
         self._record(i, mined, tip_before, th_running)
         self._update_expectation()
         if i == self.n_steps - 1:
-            self._month_end(quarter=False)
+            self._month_end(date, quarter=False)
+            if self.security_metrics:
+                self.finish_metrics()
             self.running = False
 
     def _pay_rewards(self, reward_sat: int, th_running: np.ndarray) -> None:
@@ -428,7 +453,8 @@ class MiningModel(mesa.Model):
         spot_site = spot[s.region]
         owned = s.firm != MARKET
         is_ppa = (s.contract == Contract.FIXED_PPA) & owned
-        ppa_mwh = np.where(is_ppa & (s.mode != Mode.IDLE), s.gross_mw * hours, 0.0)
+        billed = (s.mode == Mode.MINING) | (s.mode == Mode.CONVERTING)  # AI tenants pay power
+        ppa_mwh = np.where(is_ppa & billed, s.gross_mw * hours, 0.0)
         price = np.select(
             [s.contract == Contract.SPOT, s.contract == Contract.INDEXED],
             [
@@ -510,63 +536,161 @@ class MiningModel(mesa.Model):
             dormant_hashrate_eh=(curtailed + mothballed) / 1e6,
             scrapped_hashrate_eh=float(th[f.state == MachineState.SCRAPPED].sum()) / 1e6,
             mean_power_price_usd_per_mwh=self.mean_power_price_usd_per_mwh,
+            ai_mw_in_service=self.ai_mw_in_service,
+            ai_mw_converting=self.ai_mw_converting,
+            lease_index_usd_per_kw_month=self.hosting.market.lease_index_usd_per_kw_month,
+            ai_demand_mw=self.hosting.demand_mw,
             firms_alive=int(self.alive.sum()),
         )
-        if self.security_metrics:
-            self.series.set(i, **security_snapshot(self._network_state(mined, th_running)))
+        self._record_security_state(i, th_running)
         self.datacollector.collect(self)
 
-    def _network_state(self, mined, th_running: np.ndarray) -> NetworkState:
-        """Read-only numbers the security measures need at the end of this step."""
+    def _record_security_state(self, i: int, th_running: np.ndarray) -> None:
+        """Store the raw state the security measures read after the run."""
         f = self.fleet
         owned_off = np.where(f.state == MachineState.SCRAPPED, 0.0, f.th) - th_running
         dormant_th = float(owned_off.sum())  # mothballed, curtailed or forced off
-        dormant = owned_off > 0
-        if self.step_index == 0:
-            self.start_active_th = float(self.firm_running_th.sum())
-        _, gen = self.newest_generation()
-        reward_btc = (mined.subsidy_sat + mined.fees_sat) / COIN_SAT
-        return NetworkState(
-            difficulty=self.chain.difficulty,
-            active_th=float(self.firm_running_th.sum()),
-            start_active_th=self.start_active_th,
-            dormant_th=dormant_th,
-            dormant_value_usd=float((owned_off * self.machine_value_usd_per_th).sum()),
-            dormant_j_per_th=float(
-                (owned_off * f.j_per_th).sum() / dormant_th if dormant.any() else gen.j_per_th
-            ),
-            new_price_usd_per_th=self.new_price_usd_per_th(gen),
-            new_j_per_th=gen.j_per_th,
-            power_usd_per_mwh=self.mean_power_price_usd_per_mwh,
-            slip_s=float(
+        _, newest = self.newest_generation()
+        self.state.set(
+            i,
+            state_active_th=float(th_running.sum()),
+            state_dormant_th=dormant_th,
+            state_dormant_value_usd=float(owned_off @ self.machine_value_usd_per_th),
+            state_dormant_j_per_th=float(owned_off @ f.j_per_th) / dormant_th
+            if dormant_th > 0
+            else newest.j_per_th,
+            state_new_price_usd_per_th=self.new_price_usd_per_th(newest),
+            state_new_j_per_th=newest.j_per_th,
+            state_supply_btc=subsidy_sum_sat(0, self.chain.height) / COIN_SAT,
+        )
+        self.series.set(
+            i,
+            schedule_slip_s=float(
                 sec.schedule_slip_s(
                     self.chain.clock_s - self.start_time_s, self.chain.height - self.start_height
                 )
             ),
-            reward_btc=reward_btc,
-            fees_btc=mined.fees_sat / COIN_SAT,
-            days=self.dt_days,
-            price_usd=self.btc_price_usd,
-            supply_btc=subsidy_sum_sat(0, self.chain.height) / COIN_SAT,
-            hashprice_usd_per_ph_day=self.hashprice_usd_per_ph_day,
-            firm_th=self.firm_running_th,
-            pool_th=self.pools.pool_th(self.firm_running_th),
         )
+        self.firm_th_by_step[i] = self.firm_running_th
+        self.pool_th_by_step[i] = self.pools.pool_th(self.firm_running_th)
+
+    def finish_metrics(self) -> None:
+        """Compute the security columns of every step run so far (metrics read only)."""
+        n = self.step_index + 1
+        columns = {name: values[:n] for name, values in self.series.columns.items()}
+        columns |= {name: values[:n] for name, values in self.state.columns.items()}
+        measures = security_columns(
+            columns, self.firm_th_by_step[:n], self.pool_th_by_step[:n], self.dt_days
+        )
+        for name, values in measures.items():
+            self.series.columns[name][:n] = values
+
+    # --- output tables ---------------------------------------------------------------
+    def model_table(self) -> pd.DataFrame:
+        """One row per step simulated so far."""
+        return self.series.frame(self.dates, self.step_index + 1)
+
+    def firm_table(self) -> pd.DataFrame:
+        """One row per firm per month recorded so far, with each firm's class at the end."""
+        firms = pd.DataFrame(self.firm_rows)
+        if len(firms):
+            firms["firm_class"] = firms["firm_id"].map(classify_firms(firms))
+        return firms
+
+    def event_table(self) -> pd.DataFrame:
+        """Every event so far."""
+        return self.events.frame()
+
+    # --- AI and strategy helpers ------------------------------------------------------
+    def _peer_graph(self, rng: np.random.Generator) -> nx.Graph:
+        """Small-world peer graph among firms (who watches whom pivot)."""
+        sp, n = self.params.strategy, len(self.miners)
+        k = min(sp.peer_degree, n - 1 - (n - 1) % 2) if n > 2 else 0
+        seed = int(rng.integers(2**31))
+        return nx.watts_strogatz_graph(n, max(k, 0), sp.peer_rewire_probability, seed=seed)
+
+    def peer_pivot_share(self, firm: int) -> float:
+        """Share of a firm's peers that signed an AI lease."""
+        peers = list(self.peers.neighbors(firm))
+        if not peers:
+            return 0.0
+        return float(self.hosting.pivoted()[peers].mean())
+
+    def years_to_halving(self) -> float:
+        """Expected years to the next halving at 600 s per block."""
+        blocks = HALVING_INTERVAL - self.chain.height % HALVING_INTERVAL
+        return blocks * TARGET_SPACING_S / (365.25 * SECONDS_PER_DAY)
+
+    def site_j_per_th(self) -> np.ndarray:
+        """Per site: TH-weighted J/TH of its deployed machines (newest generation if none)."""
+        f, n = self.fleet, self.sites.n
+        deployed = f.state == MachineState.DEPLOYED
+        th = np.bincount(f.site[deployed], f.th[deployed], n)
+        power = np.bincount(f.site[deployed], (f.th * f.j_per_th)[deployed], n)
+        newest = self.newest_generation()[1].j_per_th
+        return np.divide(power, th, out=np.full(n, newest), where=th > 0)
+
+    def clear_site(self, site: int) -> None:
+        """Move a converting site's machines to the firm's free MW elsewhere, else mothball."""
+        f, s = self.fleet, self.sites
+        firm = int(s.firm[site])
+        rows = np.flatnonzero((f.site == site) & (f.state == MachineState.DEPLOYED))
+        free = s.gross_mw - f.deployed_mw_by_site(s.n)
+        others = np.flatnonzero((s.firm == firm) & (s.mode == Mode.MINING))
+        for row in rows:
+            need = f.th[row] * f.j_per_th[row] * 1e-6
+            room = [o for o in others if free[o] >= need]
+            if room:
+                self._move(row, MachineState.DEPLOYED, room[0], "relocate")
+                free[room[0]] -= need
+            else:
+                self.mothball(row)
+
+    def _firm_attributes(self) -> dict[str, np.ndarray]:
+        """Per firm: the indicators analysts watch (power, contracts, readiness, fleet, size)."""
+        s, n = self.sites, len(self.miners)
+        owned = s.firm >= 0
+        firm = s.firm[owned]
+        mw = np.bincount(firm, s.gross_mw[owned], n)
+
+        def mw_mean(values: np.ndarray) -> np.ndarray:
+            total = np.bincount(firm, (s.gross_mw * values)[owned], n)
+            return np.divide(total, mw, out=np.full(n, np.nan), where=mw > 0)
+
+        is_ppa = (s.contract == Contract.FIXED_PPA).astype(float)
+        years_left = np.maximum(s.contract_end_step - self.step_index, 0) * self.dt_days / 365.25
+        f = self.fleet
+        deployed = (f.state == MachineState.DEPLOYED) & (f.firm >= 0)
+        th = np.bincount(f.firm[deployed], f.th[deployed], n)
+        power = np.bincount(f.firm[deployed], (f.th * f.j_per_th)[deployed], n)
+        return {
+            "power_usd_per_mwh": mw_mean(self.expected_cash_cost_usd_per_mwh()),
+            "long_contract_share": mw_mean(is_ppa),
+            "ppa_years_left": mw_mean(is_ppa * years_left),
+            "readiness": mw_mean(s.readiness),
+            "ai_suitable_share": mw_mean(s.ai_suitable.astype(float)),
+            "j_per_th": np.divide(power, th, out=np.full(n, np.nan), where=th > 0),
+            "site_mw": mw,
+        }
 
     # --- month and quarter ends ------------------------------------------------------
-    def _month_end(self, quarter: bool) -> None:
+    def _month_end(self, month_last_day: np.datetime64, quarter: bool) -> None:
         """Finance every firm, review fleets (`quarter`: a review month), record the panel."""
         self.machine_value_usd_per_th = self._machine_values()
         self._renew_expired_ppas()
         month_costs, self._month_costs = self._month_costs, np.zeros(len(self.miners))
         self.last_month_costs_usd = month_costs
+        self.hosting.month_end(month_last_day)
         for miner in self._alive_miners():
             if not miner.monthly_finance(float(month_costs[miner.index])):
                 self._bankrupt(miner)
         for firm, old, new in self.pools.switch(self.pool_rng, self.alive):
             self.events.add("pool_switch", firm, old_pool=old, new_pool=new)
         if quarter:
+            self.review_cost_usd_per_mwh = self.expected_marginal_cost_usd_per_mwh()
+            self.review_j_per_th = self.site_j_per_th()
             for miner in self._alive_miners():
+                miner.review_strategy()
                 miner.review_fleet()
             self._scrap_old_market_inventory()
         self._record_firms()
@@ -651,11 +775,17 @@ class MiningModel(mesa.Model):
     def _record_firms(self) -> None:
         """One panel row per firm (alive or not) for the month just ended."""
         flows = self.ledger.take_period()
-        s = self.sites
-        n = len(self.miners)
-        owned = s.firm >= 0
-        mw_mining = np.bincount(
-            s.firm[owned], s.gross_mw[owned] * (s.mode[owned] == Mode.MINING), n
+        h = self.hosting
+        mw_mining = h.site_mw_by_firm(Mode.MINING)
+        mw_ai = h.site_mw_by_firm(Mode.AI_HOSTING)
+        mw_converting = h.site_mw_by_firm(Mode.CONVERTING)
+        contracted = h.mw_by_firm(("converting", "in_service"))
+        delivered = h.mw_by_firm(("in_service",))
+        indicators = self._firm_attributes()
+        assets = [m.assets_usd() if self.alive[m.index] else 0.0 for m in self.miners]
+        self.ai_mw_in_service, self.ai_mw_converting = (
+            delivered.sum(),
+            (contracted - delivered).sum(),
         )
         date = self.dates[self.step_index]
         for m in self.miners:
@@ -671,9 +801,21 @@ class MiningModel(mesa.Model):
                 "cash_usd": float(self.ledger.cash_usd[i]),
                 "btc_held": self.ledger.btc_sat[i] / COIN_SAT,
                 "debt_usd": m.debt_usd,
-                "net_worth_usd": self.net_worth_usd(m) if self.alive[i] else 0.0,
-                "leverage": m.leverage() if self.alive[i] else np.nan,
+                "net_worth_usd": assets[i] - m.debt_usd if self.alive[i] else 0.0,
+                "leverage": m.debt_usd / assets[i] if self.alive[i] and assets[i] > 0 else np.nan,
                 "mw_mining": float(mw_mining[i]),
+                "mw_ai": float(mw_ai[i]),
+                "mw_converting": float(mw_converting[i]),
+                "ai_mw_contracted": float(contracted[i]),
+                "ai_mw_delivered": float(delivered[i]),
+                "ai_utilization": delivered[i] / contracted[i] if contracted[i] > 0 else np.nan,
+                "ai_team": bool(h.ai_team[i]),
+                "capex_to_debt": h.ai_book_usd[i] / m.debt_usd if m.debt_usd > 0 else np.nan,
             }
             row.update({name: values[i] for name, values in flows.items()})
+            revenue = row["mining_revenue_usd"] + row["ai_rent_usd"]
+            row["ai_revenue_usd"] = row["ai_rent_usd"]
+            row["ai_revenue_share"] = row["ai_rent_usd"] / revenue if revenue > 0 else 0.0
+            row.update({name: values[i] for name, values in indicators.items()})
+            row.update({f"start_{k}": v[i] for k, v in self.start_attributes.items()})
             self.firm_rows.append(row)

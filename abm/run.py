@@ -24,6 +24,7 @@ import pandas as pd
 
 import abm
 from abm.chain import COIN_SAT
+from abm.metrics.bifurcation import CLASSES, run_bifurcation
 from abm.metrics.extremes import security_extremes
 from abm.model import MiningModel
 from abm.scenario import Scenario, load_scenario
@@ -107,12 +108,14 @@ def run(
     for _ in steps:
         model.step()
     wall_s = time.perf_counter() - started
-    model_table, events = model.series.frame(model.dates, model.n_steps), model.events.frame()
+    model_table, firms, events = model.model_table(), model.firm_table(), model.event_table()
     result = RunResult(
         model=model_table,
-        firms=pd.DataFrame(model.firm_rows),
+        firms=firms,
         events=events,
-        summary=summarize(model) | security_extremes(model_table, events),
+        summary=summarize(model)
+        | security_extremes(model_table, events)
+        | bifurcation_summary(firms),
         manifest={
             "scenario_hash": scenario.digest(),
             "scenario": scenario.to_dict(),
@@ -127,6 +130,18 @@ def run(
     )
     release_model(model)
     return result
+
+
+def bifurcation_summary(firms: pd.DataFrame) -> dict[str, Any]:
+    """Class counts, bimodality and the winners' gap, flattened for the summary."""
+    found = run_bifurcation(firms, firms.groupby("firm_id")["start_net_worth_usd"].first())
+    flat = {f"firms_{label}": found["counts"][label] for label in CLASSES}
+    flat |= {
+        "bimodality_coefficient": found["bimodality_coefficient"],
+        "outcome_bimodal": found["is_bimodal"],
+        "winners_gap_log_net_worth": found["winners_gap"],
+    }
+    return flat
 
 
 def summarize(model: MiningModel) -> dict[str, Any]:

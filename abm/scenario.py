@@ -20,7 +20,10 @@ import numpy as np
 
 from abm.agents.finance import FinanceParams
 from abm.agents.fleet import FleetPolicyParams
+from abm.agents.leasing import ConversionParams
 from abm.agents.population import FirmParams, GroupParams
+from abm.agents.strategy import StrategyParams
+from abm.markets.ai_demand import AiDemandParams
 from abm.markets.asic import AsicMarketParams
 from abm.markets.btc_price import BtcPriceParams, read_price_csv
 from abm.markets.macro import MacroParams
@@ -86,6 +89,9 @@ class Scenario:
     fleet: FleetPolicyParams = param(FleetPolicyParams())
     population: PopulationParams = param(PopulationParams())
     pools: PoolsParams = param(PoolsParams())
+    ai: AiDemandParams = param(AiDemandParams())
+    conversion: ConversionParams = param(ConversionParams())
+    strategy: StrategyParams = param(StrategyParams())
     shocks: tuple[ShockParams, ...] = param((), doc="forced hashrate outages (bans, storms)")
 
     def check(self) -> str | None:

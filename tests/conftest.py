@@ -61,9 +61,9 @@ def step_to_end(scenario: str | Path = BASELINE, seed: int = 1, **overrides) -> 
         site_owner_start=owner,
         site_contract_start=contract,
         leverage_start=leverage,
-        table=model.series.frame(model.dates, model.n_steps),
-        firms=pd.DataFrame(model.firm_rows),
-        events=model.events.frame(),
+        table=model.model_table(),
+        firms=model.firm_table(),
+        events=model.event_table(),
     )
 
 

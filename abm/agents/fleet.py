@@ -8,7 +8,6 @@ bought on one date) at one site, or in storage (site -1) when dormant.
 from __future__ import annotations
 
 import dataclasses
-from enum import IntEnum
 from typing import ClassVar
 
 import numpy as np
@@ -19,15 +18,15 @@ MARKET = -1  # owner index of machines and sites held by the secondary market (n
 NO_SITE = -1  # site index of machines in storage
 
 
-class Contract(IntEnum):
-    """How a site buys power."""
+class Contract:
+    """How a site buys power (int codes: plain class attributes are fast on the hot path)."""
 
     FIXED_PPA = 0  # fixed $/MWh for the contracted MW, take-or-pay; resale at spot if allowed
     INDEXED = 1  # pays the contract price scaled by spot / the region's mean, for MWh used
     SPOT = 2  # pays the region's spot price plus a hosting markup, for MWh used
 
 
-class Mode(IntEnum):
+class Mode:
     """What a site is used for."""
 
     MINING = 0
@@ -36,7 +35,7 @@ class Mode(IntEnum):
     AI_HOSTING = 3
 
 
-class Cooling(IntEnum):
+class Cooling:
     """Site cooling; better cooling makes AI conversion cheaper."""
 
     AIR = 0
@@ -45,7 +44,7 @@ class Cooling(IntEnum):
     LIQUID_READY = 3
 
 
-class MachineState(IntEnum):
+class MachineState:
     """Lifecycle of a vintage."""
 
     DEPLOYED = 0  # installed at a site: runs whenever its margin is positive

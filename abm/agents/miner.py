@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from abm.agents.finance import DebtTranche, credit_spread
-from abm.agents.fleet import MachineState, Mode
+from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
+from abm.agents.fleet import Cooling, MachineState, Mode
+from abm.agents.leasing import conversion_capex_usd_per_mw_it, upgrade_steps
+from abm.agents.strategy import (
+    award_chance,
+    herded_belief,
+    lease_value_usd_per_mw_it,
+    mining_value_usd_per_mw,
+)
 from abm.chain import COIN_SAT
 
 if TYPE_CHECKING:
@@ -37,6 +44,8 @@ class Miner(mesa.Agent):
         self.debt: list[DebtTranche] = list(seed.debt)
         self.btc_sell_share = seed.btc_sell_share
         self.payback_months = seed.payback_months
+        self.ai_optimism = seed.ai_optimism
+        self.hurdle = seed.hurdle
 
     # --- balance sheet ---------------------------------------------------------------
     @property
@@ -62,13 +71,25 @@ class Miner(mesa.Agent):
         return np.flatnonzero(mine)
 
     def assets_usd(self) -> float:
-        """Sites at book value, machines at secondary prices, BTC at market, cash."""
+        """Everything the firm owns, valued today.
+
+        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
+        converting), machines at secondary prices, BTC at market, and cash.
+        """
         m = self.model
-        sites_mw = m.sites.gross_mw[self.site_rows()].sum()
+        sites = self.site_rows()
+        mining_sites = m.sites.mode[sites] != Mode.AI_HOSTING
+        sites_mw = m.sites.gross_mw[sites[mining_sites]].sum()
         rows = self.machine_rows()
         machines = float((m.fleet.th[rows] * m.machine_value_usd_per_th[rows]).sum())
         btc = m.ledger.btc_sat[self.index] / COIN_SAT * m.btc_price_usd
-        return sites_mw * m.site_value_usd_per_mw() + machines + btc + max(self.cash_usd, 0.0)
+        return (
+            sites_mw * m.site_value_usd_per_mw()
+            + m.hosting.ai_value_usd[self.index]
+            + machines
+            + btc
+            + max(self.cash_usd, 0.0)
+        )
 
     def leverage(self) -> float:
         """Debt over assets (1 if the firm has no assets left)."""
@@ -85,6 +106,8 @@ class Miner(mesa.Agent):
         m, fin, ledger, i = self.model, self.model.params.finance, self.model.ledger, self.index
         owned_mw = m.sites.gross_mw[self.site_rows()].sum()
         ledger.pay(i, "ga_usd", fin.ga_usd_per_mw_year * owned_mw / 12.0)
+        if m.hosting.ai_team[i]:
+            ledger.pay(i, "ai_team_usd", m.params.conversion.ai_team_usd_per_year / 12.0)
         interest = sum(t.principal_usd * t.rate(m.policy_rate) for t in self.debt) / 12.0
         ledger.pay(i, "interest_usd", interest)
         self._roll_maturing_debt()
@@ -142,13 +165,98 @@ class Miner(mesa.Agent):
         for row in self.machine_rows(MachineState.DORMANT):
             self.model.sell_machines(row)
 
+    # --- quarterly strategy: mining or AI, site by site -------------------------------
+    def review_strategy(self) -> None:
+        """Offer each AI-suitable mining site to tenants when leasing beats mining it.
+
+        Expected gain of offering = award chance x (lease NOI value - capex - mining value
+        given up); the site is offered when that gain exceeds the firm's hurdle times the
+        capex and the firm can fund the equity share. Vacant AI sites that found no tenant
+        for a while go back to mining.
+        """
+        m = self.model
+        if not m.params.ai.enabled:
+            return
+        hosting, sp = m.hosting, m.params.strategy
+        sites = [int(s) for s in self.site_rows() if m.sites.ai_suitable[s]]
+        for site in sites:
+            waited = hosting.month - hosting.vacant_since.get(site, hosting.month)
+            if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining:
+                hosting.return_to_mining(site)
+        candidates = [s for s in sites if m.sites.mode[s] == Mode.MINING]
+        offered = {s for s in sites if hosting.is_vacant(s)}
+        if candidates:
+            offered |= self._sites_worth_offering(candidates)
+        mine = set(self.site_rows().tolist())
+        hosting.offered = (hosting.offered - mine) | offered
+        if offered and not hosting.ai_team[self.index]:
+            hosting.ai_team[self.index] = True
+            m.events.add("ai_team_hired", self.index)
+
+    def _sites_worth_offering(self, candidates: list[int]) -> set[int]:
+        m = self.model
+        hosting, sp, cp = m.hosting, m.params.strategy, m.params.conversion
+        rate = cost_of_capital(m.policy_rate, self.leverage(), m.params.finance)
+        belief = herded_belief(
+            self.ai_optimism, m.peer_pivot_share(self.index), sp.herding_strength
+        )
+        required, liquid_required, escalator, noi_margin = hosting.typical_lease(
+            m.dates[m.step_index]
+        )
+        lease_pv = lease_value_usd_per_mw_it(
+            hosting.market.lease_index_usd_per_kw_month,
+            escalator,
+            noi_margin,
+            rate,
+            sp.horizon_years,
+        )
+        cost, j_per_th = m.review_cost_usd_per_mwh, m.review_j_per_th
+        budget = self.cash_usd - m.last_month_costs_usd[self.index]
+        offered = set()
+        for site in candidates:
+            gross = float(m.sites.gross_mw[site])
+            mine_pv = gross * mining_value_usd_per_mw(
+                m.hashprice_expectation_usd_per_ph_day,
+                m.params.asic.hashprice_decline_per_year,
+                m.years_to_halving(),
+                j_per_th[site],
+                cost[site],
+                rate,
+                sp.horizon_years,
+            )
+            liquid_missing = liquid_required and m.sites.cooling[site] != Cooling.LIQUID_READY
+            readiness = float(m.sites.readiness[site])
+            steps = upgrade_steps(hosting.score(site), readiness, required, cp)
+            upgraded = min(readiness + steps * cp.readiness_upgrade_step, 1.0)
+            upgrade_usd = steps * cp.readiness_upgrade_usd_per_mw * gross
+            it_mw = gross * cp.it_ratio
+            capex = it_mw * conversion_capex_usd_per_mw_it(upgraded, liquid_missing, cp)
+            score = hosting.score(site) + upgraded - readiness
+            chance = award_chance(score, required, belief, sp.award_steepness)
+            gain = chance * (it_mw * lease_pv - capex - mine_pv) - upgrade_usd
+            equity = (1.0 - cp.project_loan_to_cost) * capex + upgrade_usd
+            if gain > self.hurdle * capex and equity <= budget:
+                offered.add(site)
+                budget -= equity
+                if steps:
+                    self._invest_ahead(site, upgraded, upgrade_usd)
+        return offered
+
+    def _invest_ahead(self, site: int, readiness: float, usd: float) -> None:
+        """Flexible site design: cooling and electrical work that raises a site's readiness."""
+        m = self.model
+        m.ledger.pay(self.index, "capex_usd", usd)
+        m.sites.readiness[site] = readiness
+        m.events.add("readiness_upgrade", self.index, site=site, usd=usd, readiness=readiness)
+
     # --- quarterly fleet review ------------------------------------------------------
+
     def review_fleet(self) -> None:
         """Mothball machines that lose money, scrap old ones, redeploy or buy to fill MW."""
         m = self.model
         fleet, policy = m.fleet, m.params.fleet
         hashprice_th_day = m.hashprice_expectation_usd_per_ph_day / 1000.0
-        cost_per_mwh = m.expected_marginal_cost_usd_per_mwh()
+        cost_per_mwh = m.review_cost_usd_per_mwh
         for row in self.machine_rows(MachineState.DEPLOYED):
             margin = hashprice_th_day - fleet.j_per_th[row] * 24e-6 * cost_per_mwh[fleet.site[row]]
             if margin < 0:

@@ -73,6 +73,14 @@ class GroupParams:
     payback_months: float = param(
         18.0, lo=1.0, doc="mean payback a firm demands before buying machines"
     )
+    ai_optimism_mean: float = param(
+        0.5, lo=0.0, hi=1.0, doc="mean belief that the firm can win AI leases (assumption)"
+    )
+    ai_optimism_sd: float = param(0.2, lo=0.0, hi=1.0, doc="sd of that belief across firms")
+    hurdle_mean: float = param(
+        0.3, lo=0.0, hi=5.0, doc="mean required gain over mining, as a share of AI capex"
+    )
+    hurdle_sd: float = param(0.1, lo=0.0, hi=5.0, doc="sd of the hurdle across firms")
 
     def check(self) -> str | None:
         """Weights must match their lists."""
@@ -115,6 +123,8 @@ class FirmParams:
     treasury_btc: float = param(0.0, lo=0.0, doc="BTC held at the start")
     btc_sell_share: float = param(0.7, lo=0.0, hi=1.0, doc="share of mined BTC sold daily")
     payback_months: float = param(18.0, lo=1.0, doc="payback demanded before buying machines")
+    ai_optimism: float = param(0.5, lo=0.0, hi=1.0, doc="belief that it can win AI leases")
+    hurdle: float = param(0.15, lo=0.0, hi=5.0, doc="required gain over mining, share of capex")
 
     def check(self) -> str | None:
         """Fleet shares must match generations."""
@@ -129,12 +139,12 @@ class SiteSeed:
 
     region: int
     gross_mw: float
-    contract: Contract
+    contract: int  # Contract code
     contract_price_usd_per_mwh: float
     contract_end_step: int
     resale: bool
     spot_markup_usd_per_mwh: float
-    cooling: Cooling
+    cooling: int  # Cooling code
     readiness: float
     ai_suitable: bool
 
@@ -166,6 +176,8 @@ class FirmSeed:
     btc_sell_share: float
     payback_months: float
     utilization: float  # share of site MW its machines fill at the start
+    ai_optimism: float  # belief in [0, 1] that it can win AI leases
+    hurdle: float  # required gain over mining, as a share of AI capex
     debt: list[DebtTranche] = dataclasses.field(default_factory=list)
     cash_usd: float = 0.0
 
@@ -216,7 +228,7 @@ def _site_power(
     markup: float,
     indexed_discount: float,
     start: StartConditions,
-) -> tuple[Contract, float, int, bool, float]:
+) -> tuple[int, float, int, bool, float]:
     """Contract code, price, end step, resale flag and markup of one site."""
     if contract == "fixed_ppa":
         end = int(ppa_years * 365.25) // start.dt_days
@@ -271,7 +283,7 @@ def draw_group(
                     0.0,  # sized from the machines once their efficiency is known
                     *power[:4],
                     power[4],
-                    Cooling[cooling.upper()],
+                    getattr(Cooling, cooling.upper()),
                     readiness,
                     bool(rng.random() < group.ai_suitable_share),
                 )
@@ -292,6 +304,10 @@ def draw_group(
                 btc_sell_share=float(np.clip(group.btc_sell_share + rng.normal(0, 0.1), 0, 1)),
                 payback_months=group.payback_months * rng.uniform(0.7, 1.3),
                 utilization=group.utilization,
+                ai_optimism=float(
+                    np.clip(rng.normal(group.ai_optimism_mean, group.ai_optimism_sd), 0, 1)
+                ),
+                hurdle=max(float(rng.normal(group.hurdle_mean, group.hurdle_sd)), 0.0),
             )
         )
     return firms
@@ -323,7 +339,7 @@ def firm_from_params(firm: FirmParams, start: StartConditions) -> FirmSeed:
                 0.0,
                 *power[:4],
                 power[4],
-                Cooling[firm.cooling.upper()],
+                getattr(Cooling, firm.cooling.upper()),
                 firm.readiness,
                 firm.ai_suitable,
             )
@@ -346,6 +362,8 @@ def firm_from_params(firm: FirmParams, start: StartConditions) -> FirmSeed:
         btc_sell_share=firm.btc_sell_share,
         payback_months=firm.payback_months,
         utilization=firm.utilization,
+        ai_optimism=firm.ai_optimism,
+        hurdle=firm.hurdle,
     )
 
 

@@ -1,0 +1,278 @@
+"""The monthly AI-hosting round: conversions, rent, defaults, and awards of requests.
+
+Each month conversions finish, rent is paid, tenants may default, and the month's requests
+go to miners' offered sites or to non-miner data centres. Tenants take the best
+readiness-adjusted offer: a site's readiness plus a bonus for the firm's track record of MW
+delivered on time, against the competing non-miner supply. Only firms that carry an AI team
+may bid, so a first lease is harder to win than the next.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from abm.agents.finance import DebtTranche
+from abm.agents.fleet import Cooling, Mode
+from abm.agents.leasing import (
+    Lease,
+    LeaseBook,
+    conversion_capex_usd_per_mw_it,
+    conversion_lead_months,
+    overrun,
+)
+from abm.markets.ai_demand import AiMarket, LeaseRequest
+
+if TYPE_CHECKING:
+    from abm.model import MiningModel
+
+
+class AiHosting:
+    """AI market, lease book and per-firm AI state of one run."""
+
+    def __init__(
+        self,
+        model: MiningModel,
+        n_firms: int,
+        market_rng: np.random.Generator,
+        rng: np.random.Generator,
+    ):
+        self.model = model
+        self.params = model.params.conversion
+        self.market = AiMarket(model.params.ai, model.dates, market_rng)
+        self.rng = rng
+        self.book = LeaseBook()
+        n = n_firms
+        self.track_mw = np.zeros(n)  # AI MW each firm delivered on time
+        self.ai_team = np.zeros(n, dtype=bool)
+        self.ai_book_usd = np.zeros(n)  # conversion capex at cost
+        self.ai_value_usd = np.zeros(n)  # AI sites: leases at PV of NOI, conversions at cost
+        self.offered: set[int] = set()  # sites firms put up for AI tenants
+        self.vacant_since: dict[int, int] = {}  # AI-ready site -> month it became vacant
+        self.returning: dict[int, int] = {}  # site -> month it mines again
+        self.month = 0
+        self.demand_mw = 0.0
+        self.month_rent_usd = np.zeros(n)
+
+    # --- per-firm views -----------------------------------------------------------------
+    def pivoted(self) -> np.ndarray:
+        """Firms that signed at least one lease."""
+        done = np.zeros(len(self.ai_team), dtype=bool)
+        for lease in self.book.leases:
+            done[lease.firm] = True
+        return done
+
+    def mw_by_firm(self, statuses: tuple[str, ...]) -> np.ndarray:
+        """IT MW of each firm's leases in the given statuses."""
+        mw = np.zeros(len(self.ai_team))
+        for lease in self.book.leases:
+            if lease.status in statuses:
+                mw[lease.firm] += lease.mw_it
+        return mw
+
+    def site_mw_by_firm(self, mode: Mode) -> np.ndarray:
+        """Gross MW of each firm's sites in `mode`."""
+        s = self.model.sites
+        owned = (s.firm >= 0) & (s.mode == mode)
+        return np.bincount(s.firm[owned], s.gross_mw[owned], len(self.ai_team))
+
+    def typical_lease(self, date) -> tuple[float, bool, float, float]:
+        """Demand-weighted tenant terms a firm expects a request to ask for today.
+
+        Returns (min readiness, liquid required, escalator per year, NOI margin).
+        """
+        tenants = self.model.params.ai.tenants
+        weights = np.array([t.demand_share for t in tenants])
+        increment, liquid, _ = self.market.requirements(date)
+        readiness = float(weights @ [t.min_readiness for t in tenants]) + increment
+        escalator = float(weights @ [t.escalator_per_year for t in tenants])
+        margin = float(weights @ [t.noi_margin for t in tenants])
+        return min(readiness, 1.0), liquid, escalator, margin
+
+    def score(self, site: int) -> float:
+        """Readiness-adjusted score tenants give a site's offer."""
+        firm = int(self.model.sites.firm[site])
+        bonus = self.params.track_record_weight * math.log1p(self.track_mw[firm] / 100.0)
+        return float(self.model.sites.readiness[site]) + bonus
+
+    # --- the monthly round --------------------------------------------------------------
+    def month_end(self, month_last_day: np.datetime64) -> None:
+        """Finish conversions, collect rent, draw defaults, award requests, move the index."""
+        if not self.model.params.ai.enabled:
+            return
+        self.month_rent_usd[:] = 0.0
+        date = month_last_day
+        self.month = self.market.month_index(date)
+        self._finish_conversions()
+        self._finish_returns()
+        self._collect_rent_and_defaults(date)
+        supplied = self._clear_requests(date)
+        self.market.update_index(self.demand_mw, supplied)
+        self._revalue()
+
+    def _revalue(self) -> None:
+        """Value each firm's AI sites for its balance sheet.
+
+        A lease in service is worth the PV of its remaining NOI; a conversion its cost.
+        """
+        self.ai_value_usd[:] = 0.0
+        rate = self.params.lease_discount_rate
+        for lease in self.book.active():
+            value = (
+                lease.remaining_noi_value_usd(rate)
+                if lease.status == "in_service"
+                else lease.capex_usd
+            )
+            self.ai_value_usd[lease.firm] += value
+
+    def _finish_conversions(self) -> None:
+        m = self.model
+        for lease in self.book.leases:
+            if lease.status == "converting" and self.month >= lease.ready_month:
+                lease.status = "in_service"
+                m.sites.mode[lease.site] = Mode.AI_HOSTING
+                self.vacant_since.pop(lease.site, None)
+                on_time = lease.ready_month <= lease.promised_month
+                if on_time:
+                    self.track_mw[lease.firm] += lease.mw_it
+                m.events.add(
+                    "conversion_done", lease.firm, site=lease.site, mw=lease.mw_it, on_time=on_time
+                )
+
+    def _finish_returns(self) -> None:
+        for site, month in list(self.returning.items()):
+            if self.month >= month:
+                self.model.sites.mode[site] = Mode.MINING
+                del self.returning[site]
+                self.model.events.add(
+                    "return_to_mining", int(self.model.sites.firm[site]), site=site
+                )
+
+    def _collect_rent_and_defaults(self, date) -> None:
+        m = self.model
+        for lease in self.book.leases:
+            if lease.status != "in_service":
+                continue
+            if self.rng.random() < self.market.default_probability(lease.tenant, date):
+                lease.status = "defaulted"
+                self._vacate(lease.site)
+                m.events.add("tenant_default", lease.firm, site=lease.site, mw=lease.mw_it)
+                continue
+            rent = lease.rent_usd()
+            m.ledger.receive(lease.firm, "ai_rent_usd", rent)
+            m.ledger.pay(lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin))
+            self.month_rent_usd[lease.firm] += rent
+            lease.months_paid += 1
+            if lease.months_paid >= lease.term_months:
+                lease.status = "ended"
+                self._vacate(lease.site)
+                m.events.add("lease_ended", lease.firm, site=lease.site, mw=lease.mw_it)
+
+    def _vacate(self, site: int) -> None:
+        """A site whose tenant left stays AI-ready and can be re-let or returned to mining."""
+        self.vacant_since[site] = self.month
+        if self.model.sites.firm[site] >= 0:
+            self.offered.add(site)
+
+    def is_vacant(self, site: int) -> bool:
+        """An AI-ready site with no tenant."""
+        return site in self.vacant_since
+
+    def return_to_mining(self, site: int) -> None:
+        """Spend capex and months to bring a vacant AI site back to mining."""
+        m, p = self.model, self.params
+        firm = int(m.sites.firm[site])
+        cost = p.return_to_mining_usd_per_mw * m.sites.gross_mw[site]
+        m.ledger.pay(firm, "capex_usd", cost)
+        del self.vacant_since[site]
+        self.offered.discard(site)
+        m.sites.mode[site] = Mode.CONVERTING
+        self.returning[site] = self.month + math.ceil(p.return_to_mining_months)
+
+    def _clear_requests(self, date) -> float:
+        """Award this month's requests; return the MW supplied (miners + non-miners)."""
+        m = self.model
+        requests = self.market.requests(self.month, date)
+        self.demand_mw = sum(r.mw_it for r in requests)
+        nonminer_left = self.market.nonminer_supply_mw(self.month)
+        supplied = 0.0
+        for request in sorted(requests, key=lambda r: -r.mw_it):
+            bids = [
+                (self.score(site), site)
+                for site in sorted(self.offered)
+                if m.alive[m.sites.firm[site]]
+                and self.ai_team[m.sites.firm[site]]
+                and self.score(site) >= request.min_readiness
+            ]
+            best = max(bids, default=None)
+            nonminer_wins = nonminer_left >= request.mw_it and (
+                best is None or self.params.nonminer_readiness > best[0]
+            )
+            if nonminer_wins:
+                nonminer_left -= request.mw_it
+                supplied += request.mw_it
+            elif best is not None:
+                supplied += self._award(request, best[1])
+        return supplied
+
+    def _award(self, request: LeaseRequest, site: int) -> float:
+        """Sign a lease on `site` and start its conversion; return the MW leased.
+
+        Returns 0 (no lease) when the firm cannot finance its equity share.
+        """
+        m, p = self.model, self.params
+        s = m.sites
+        firm = int(s.firm[site])
+        mw_it = min(request.mw_it, s.gross_mw[site] * p.it_ratio)
+        vacant = self.is_vacant(site)
+        liquid_missing = request.liquid_required and s.cooling[site] != Cooling.LIQUID_READY
+        if vacant:
+            capex, lead = 0.0, p.relet_months
+        else:
+            capex = mw_it * conversion_capex_usd_per_mw_it(s.readiness[site], liquid_missing, p)
+            lead = conversion_lead_months(s.readiness[site], p) + (2.0 if liquid_missing else 0.0)
+        actual_capex = capex * overrun(self.rng, p.overrun_sigma)
+        actual_lead = lead * overrun(self.rng, p.overrun_sigma)
+        debt = p.project_loan_to_cost * actual_capex
+        if m.ledger.cash_usd[firm] - (actual_capex - debt) < m.last_month_costs_usd[firm]:
+            return 0.0  # cannot fund the equity share and keep a month of costs
+        lease = Lease(
+            lease_id=self.book.next_id(),
+            firm=firm,
+            site=site,
+            tenant=request.tenant,
+            mw_it=mw_it,
+            price_usd_per_kw_month=request.price_usd_per_kw_month,
+            escalator_per_year=request.escalator_per_year,
+            noi_margin=request.noi_margin,
+            term_months=request.term_months,
+            signed_month=self.month,
+            promised_month=self.month + math.ceil(lead),
+            ready_month=self.month + math.ceil(actual_lead),
+            capex_usd=actual_capex,
+        )
+        self.book.sign(lease, f"tenant-{request.request_id}")
+        self.offered.discard(site)
+        self.vacant_since.pop(site, None)
+        if actual_capex > 0:
+            m.ledger.pay(firm, "capex_usd", actual_capex)
+            m.ledger.receive(firm, "debt_drawn_usd", debt)
+            maturity = m.step_index + m.steps_in_years((lead + request.term_months) / 12.0)
+            m.miners[firm].debt.append(DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
+            self.ai_book_usd[firm] += actual_capex
+            self.ai_value_usd[firm] += actual_capex
+        s.mode[site] = Mode.CONVERTING
+        m.clear_site(site)
+        m.events.add(
+            "lease_signed",
+            firm,
+            site=site,
+            mw=mw_it,
+            usd=actual_capex,
+            price_usd_per_kw_month=request.price_usd_per_kw_month,
+            tenant=request.tenant,
+            term_months=request.term_months,
+        )
+        return mw_it

@@ -1,0 +1,171 @@
+"""AI hosting on miners' sites: conversion costs and times, leases, rent, and the contract graph.
+
+A site that wins a tenant's request stops mining and converts (capex and lead time depend
+on its readiness, with random overruns); once ready, the tenant pays monthly rent with an
+escalator until the term ends or the tenant defaults. Leases are edges of a networkx
+bipartite graph between firms and tenants, kept by the `LeaseBook`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import networkx as nx
+import numpy as np
+
+from abm.params import param
+
+KW_PER_MW = 1000.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionParams:
+    """What it takes to turn a mining site into an AI data centre, and back."""
+
+    it_ratio: float = param(0.72, lo=0.1, hi=1.0, doc="IT MW per gross MW (DESIGN 9: 0.72)")
+    full_capex_usd_per_mw_it: float = param(
+        9.0e6, lo=0.0, doc="full build, USD per MW IT (DESIGN 9: 9 (8-11) M$)"
+    )
+    light_capex_usd_per_mw_it: float = param(
+        3.6e6, lo=0.0, doc="light retrofit of a ready site, USD per MW IT (DESIGN 9: 3.6 (3-5) M$)"
+    )
+    full_lead_months: float = param(
+        15.0, lo=1.0, doc="months to first AI MW, full building (DESIGN 9: 15 (12-24))"
+    )
+    light_lead_months: float = param(
+        8.0, lo=1.0, doc="months to first AI MW, energized ready site (DESIGN 9: 8 (4-12))"
+    )
+    liquid_retrofit_usd_per_mw_it: float = param(
+        1.0e6, lo=0.0, doc="extra capex where liquid cooling is required and absent (assumption)"
+    )
+    overrun_sigma: float = param(
+        0.25, lo=0.0, hi=2.0, doc="lognormal sigma of capex and time overruns (assumption)"
+    )
+    project_loan_to_cost: float = param(
+        0.80, lo=0.0, hi=0.95, doc="project debt once a lease is signed (DESIGN 9: 80-85 %)"
+    )
+    project_debt_rate: float = param(
+        0.07, lo=0.0, hi=0.3, doc="per year (DESIGN 9: 7 (6-8) %; TeraWulf 7.75, Cipher 7.125)"
+    )
+    ai_team_usd_per_year: float = param(
+        5.0e6, lo=0.0, doc="G&A of an AI sales and delivery team, needed to bid (assumption)"
+    )
+    readiness_upgrade_usd_per_mw: float = param(
+        0.3e6, lo=0.0, doc="investing ahead: cooling and electrical per gross MW (assumption)"
+    )
+    readiness_upgrade_step: float = param(
+        0.2, lo=0.0, hi=1.0, doc="readiness gained by investing ahead (assumption)"
+    )
+    return_to_mining_usd_per_mw: float = param(
+        0.15e6, lo=0.0, doc="capex to bring an AI site back to mining, per gross MW (assumption)"
+    )
+    return_to_mining_months: float = param(3.0, lo=0.0, doc="months to return to mining")
+    relet_months: float = param(
+        2.0, lo=0.0, doc="months to ready a vacant AI site for a new tenant"
+    )
+    lease_discount_rate: float = param(
+        0.08, lo=0.0, hi=1.0, doc="rate at which signed leases are valued in net worth (assumption)"
+    )
+    nonminer_readiness: float = param(
+        0.85, lo=0.0, hi=1.0, doc="score of the competing non-miner offer (assumption)"
+    )
+    track_record_weight: float = param(
+        0.15, lo=0.0, doc="score added per log(1 + MW delivered on time / 100) (assumption)"
+    )
+
+
+def conversion_capex_usd_per_mw_it(
+    readiness: float, liquid_missing: bool, p: ConversionParams
+) -> float:
+    """Expected capex per MW IT: from full build (readiness 0) to light retrofit (1)."""
+    base = p.full_capex_usd_per_mw_it + readiness * (
+        p.light_capex_usd_per_mw_it - p.full_capex_usd_per_mw_it
+    )
+    return base + (p.liquid_retrofit_usd_per_mw_it if liquid_missing else 0.0)
+
+
+def upgrade_steps(score: float, readiness: float, required: float, p: ConversionParams) -> int:
+    """Readiness upgrades a site needs before its score meets what tenants require."""
+    if score >= required or p.readiness_upgrade_step <= 0:
+        return 0
+    needed = math.ceil((required - score) / p.readiness_upgrade_step - 1e-9)
+    possible = math.ceil((1.0 - readiness) / p.readiness_upgrade_step - 1e-9)
+    return max(min(needed, possible), 0)
+
+
+def conversion_lead_months(readiness: float, p: ConversionParams) -> float:
+    """Expected months to first AI MW, from a full build to an energized ready site."""
+    return p.full_lead_months + readiness * (p.light_lead_months - p.full_lead_months)
+
+
+@dataclasses.dataclass
+class Lease:
+    """One tenant's lease of one site's IT MW."""
+
+    lease_id: int
+    firm: int
+    site: int
+    tenant: int  # tenant type index
+    mw_it: float
+    price_usd_per_kw_month: float
+    escalator_per_year: float
+    noi_margin: float
+    term_months: int
+    signed_month: int
+    promised_month: int  # ready date the tenant was promised (no overrun)
+    ready_month: int  # when the site is actually ready (with overrun)
+    capex_usd: float = 0.0  # conversion capex actually spent
+    months_paid: int = 0
+    status: str = "converting"  # converting, in_service, ended, defaulted
+
+    def remaining_noi_value_usd(self, rate_per_year: float) -> float:
+        """PV of the NOI still to come under this lease, at `rate_per_year` (continuous)."""
+        months = np.arange(self.months_paid, self.term_months)
+        rent = (
+            self.mw_it
+            * KW_PER_MW
+            * self.price_usd_per_kw_month
+            * (1.0 + self.escalator_per_year) ** (months // 12)
+        )
+        wait = (months - self.months_paid + 0.5) / 12.0
+        return float((rent * self.noi_margin * np.exp(-rate_per_year * wait)).sum())
+
+    def rent_usd(self) -> float:
+        """This month's rent: MW x 1000 kW x price x (1 + escalator) ** whole years served."""
+        years = self.months_paid // 12
+        return (
+            self.mw_it
+            * KW_PER_MW
+            * self.price_usd_per_kw_month
+            * (1.0 + self.escalator_per_year) ** years
+        )
+
+
+class LeaseBook:
+    """All leases of a run and the miner-tenant contract graph (bipartite)."""
+
+    def __init__(self) -> None:
+        self.leases: list[Lease] = []
+        self.graph = nx.Graph()
+
+    def sign(self, lease: Lease, tenant_name: str) -> None:
+        """Record a new lease as an edge firm -- tenant."""
+        self.leases.append(lease)
+        firm, tenant = ("firm", lease.firm), ("tenant", tenant_name)
+        self.graph.add_node(firm, bipartite=0)
+        self.graph.add_node(tenant, bipartite=1)
+        self.graph.add_edge(firm, tenant, lease_id=lease.lease_id, mw_it=lease.mw_it)
+
+    def active(self) -> list[Lease]:
+        """Leases converting or in service."""
+        return [lease for lease in self.leases if lease.status in ("converting", "in_service")]
+
+    def next_id(self) -> int:
+        """Id for the next lease."""
+        return len(self.leases)
+
+
+def overrun(rng: np.random.Generator, sigma: float) -> float:
+    """A multiplicative overrun >= 1 (lognormal, one-sided: projects rarely finish early)."""
+    return math.exp(abs(rng.normal(0.0, sigma)))

@@ -1,0 +1,90 @@
+"""The quarterly pivot decision: what a site is worth mining versus leased to an AI tenant.
+
+Values are present values per MW over the strategy horizon, at the firm's cost of capital.
+The mining value follows the firm's expected hashprice path (its adaptive expectation,
+declining with difficulty growth, halved at each halving); the lease value is rent times
+the NOI margin, with its escalator. Peers who pivoted raise a firm's belief that it can win
+a lease (herding), so pivots can cluster in time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from abm.params import param
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclasses.dataclass(frozen=True)
+class StrategyParams:
+    """How firms weigh mining against AI hosting."""
+
+    horizon_years: float = param(12.0, lo=1.0, hi=30.0, doc="years a site decision looks ahead")
+    herding_strength: float = param(
+        0.5, lo=0.0, hi=1.0, doc="weight of the share of peers that pivoted on a firm's belief"
+    )
+    peer_degree: int = param(4, lo=2, hi=50, doc="peers per firm (Watts-Strogatz ring degree)")
+    peer_rewire_probability: float = param(
+        0.1, lo=0.0, hi=1.0, doc="Watts-Strogatz rewiring probability (small world)"
+    )
+    award_steepness: float = param(
+        10.0, lo=0.1, doc="how fast the expected award chance rises with readiness above need"
+    )
+    vacant_months_before_mining: int = param(
+        6, lo=0, hi=120, doc="months a vacant AI site waits for a tenant before mining again"
+    )
+
+
+def _months(years: float) -> np.ndarray:
+    """Mid-month times in years over a horizon."""
+    return (np.arange(round(years * 12)) + 0.5) / 12.0
+
+
+def mining_value_usd_per_mw(
+    hashprice_usd_per_ph_day: float,
+    decline_per_year: float,
+    years_to_halving: float,
+    j_per_th: float,
+    cost_usd_per_mwh: float,
+    rate_per_year: float,
+    years: float,
+) -> float:
+    """PV of one MW mining for `years`: margin while positive, halvings every 4 years."""
+    t = _months(years)
+    halvings = np.floor((t - years_to_halving) / 4.0) + 1.0
+    hashprice = hashprice_usd_per_ph_day * np.exp(-decline_per_year * t)
+    hashprice = hashprice * 0.5 ** np.clip(halvings, 0.0, None)
+    th_per_mw = 1e6 / j_per_th
+    revenue = hashprice / 1000.0 * th_per_mw * DAYS_PER_MONTH
+    cost = cost_usd_per_mwh * 24.0 * DAYS_PER_MONTH
+    margin = np.maximum(revenue - cost, 0.0)  # a loss-making month is curtailed
+    return float((margin * np.exp(-rate_per_year * t)).sum())
+
+
+def lease_value_usd_per_mw_it(
+    price_usd_per_kw_month: float,
+    escalator_per_year: float,
+    noi_margin: float,
+    rate_per_year: float,
+    years: float,
+) -> float:
+    """PV of one MW IT leased for `years`: NOI with the escalator, monthly."""
+    t = _months(years)
+    rent = price_usd_per_kw_month * 1000.0 * (1.0 + escalator_per_year) ** np.floor(t)
+    return float((rent * noi_margin * np.exp(-rate_per_year * t)).sum())
+
+
+def award_chance(readiness: float, required: float, belief: float, steepness: float) -> float:
+    """A firm's expected chance to win a lease for a site.
+
+    Its belief times a logistic in how far the site's score exceeds what tenants require.
+    """
+    return belief / (1.0 + np.exp(-steepness * (readiness - required)))
+
+
+def herded_belief(belief: float, peers_pivoted_share: float, herding: float) -> float:
+    """Belief raised toward 1 by the share of peers that pivoted (herding 0: unchanged)."""
+    return belief + herding * peers_pivoted_share * (1.0 - belief)
