@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.agents.finance import DebtTranche
-from abm.agents.fleet import Cooling, Mode
+from abm.agents.fleet import Contract, Cooling, Mode
 from abm.agents.leasing import (
     Lease,
     LeaseBook,
@@ -92,10 +92,17 @@ class AiHosting:
         return min(readiness, 1.0), liquid, escalator, margin
 
     def score(self, site: int) -> float:
-        """Readiness-adjusted score tenants give a site's offer."""
-        firm = int(self.model.sites.firm[site])
+        """Readiness-adjusted score tenants give a site's offer.
+
+        Readiness, plus the firm's track record of MW delivered on time, plus a bonus for
+        contracted firm power (tenants sign 10-15 year leases on power they can count on).
+        """
+        s = self.model.sites
+        firm = int(s.firm[site])
         bonus = self.params.track_record_weight * math.log1p(self.track_mw[firm] / 100.0)
-        return float(self.model.sites.readiness[site]) + bonus
+        if s.contract[site] == Contract.FIXED_PPA:
+            bonus += self.params.firm_power_score_bonus
+        return float(s.readiness[site]) + bonus
 
     # --- the monthly round --------------------------------------------------------------
     def month_end(self, month_last_day: np.datetime64) -> None:

@@ -70,6 +70,9 @@ class ConversionParams:
     nonminer_readiness: float = param(
         0.85, lo=0.0, hi=1.0, doc="score of the competing non-miner offer (assumption)"
     )
+    firm_power_score_bonus: float = param(
+        0.1, lo=0.0, hi=1.0, doc="score tenants add for contracted firm power (a PPA) (assumption)"
+    )
     track_record_weight: float = param(
         0.15, lo=0.0, doc="score added per log(1 + MW delivered on time / 100) (assumption)"
     )
