@@ -585,6 +585,12 @@ class MiningModel(mesa.Model):
         for name, values in measures.items():
             self.series.columns[name][:n] = values
 
+    def share_of_mw_in_ai(self) -> float:
+        """Share of all site MW now hosting AI or converting to it."""
+        s = self.sites
+        in_ai = (s.mode == Mode.AI_HOSTING) | (s.mode == Mode.CONVERTING)
+        return float(s.gross_mw[in_ai].sum() / s.gross_mw.sum())
+
     # --- output tables ---------------------------------------------------------------
     def model_table(self) -> pd.DataFrame:
         """One row per step simulated so far."""
@@ -610,7 +616,7 @@ class MiningModel(mesa.Model):
         return nx.watts_strogatz_graph(n, max(k, 0), sp.peer_rewire_probability, seed=seed)
 
     def peer_pivot_share(self, firm: int) -> float:
-        """Share of a firm's peers that signed an AI lease."""
+        """Share of a firm's peers that announced a pivot to AI (hired an AI team)."""
         peers = list(self.peers.neighbors(firm))
         if not peers:
             return 0.0
@@ -689,7 +695,9 @@ class MiningModel(mesa.Model):
         if quarter:
             self.review_cost_usd_per_mwh = self.expected_marginal_cost_usd_per_mwh()
             self.review_j_per_th = self.site_j_per_th()
-            for miner in self._alive_miners():
+            reviewers = self._alive_miners()
+            self.random.shuffle(reviewers)  # earlier pivots this quarter sway later reviews
+            for miner in reviewers:
                 miner.review_strategy()
                 miner.review_fleet()
             self._scrap_old_market_inventory()
@@ -744,8 +752,10 @@ class MiningModel(mesa.Model):
         s, f, fin = self.sites, self.fleet, self.params.finance
         seller = int(s.firm[site])
         rows = np.flatnonzero((f.site == site) & (f.state == MachineState.DEPLOYED))
-        value = s.gross_mw[site] * self.site_value_usd_per_mw() + float(
-            (f.th[rows] * self.machine_value_usd_per_th[rows]).sum()
+        value = (
+            s.gross_mw[site] * self.site_value_usd_per_mw()
+            + float((f.th[rows] * self.machine_value_usd_per_th[rows]).sum())
+            + self.hosting.site_value_usd(site)
         )
         price = fin.auction_discount * value
         bidders = [
@@ -762,6 +772,7 @@ class MiningModel(mesa.Model):
             buyer = MARKET
             s.firm[site], s.mode[site] = MARKET, Mode.IDLE
             f.firm[rows], f.site[rows], f.state[rows] = MARKET, NO_SITE, MachineState.DORMANT
+        self.hosting.transfer_site(site, buyer)
         self.events.add(
             "auction",
             seller,

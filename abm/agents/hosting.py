@@ -58,11 +58,8 @@ class AiHosting:
 
     # --- per-firm views -----------------------------------------------------------------
     def pivoted(self) -> np.ndarray:
-        """Firms that signed at least one lease."""
-        done = np.zeros(len(self.ai_team), dtype=bool)
-        for lease in self.book.leases:
-            done[lease.firm] = True
-        return done
+        """Firms that announced a pivot to AI (hired an AI team): what peers see."""
+        return self.ai_team
 
     def mw_by_firm(self, statuses: tuple[str, ...]) -> np.ndarray:
         """IT MW of each firm's leases in the given statuses."""
@@ -125,14 +122,34 @@ class AiHosting:
         A lease in service is worth the PV of its remaining NOI; a conversion its cost.
         """
         self.ai_value_usd[:] = 0.0
-        rate = self.params.lease_discount_rate
         for lease in self.book.active():
-            value = (
-                lease.remaining_noi_value_usd(rate)
-                if lease.status == "in_service"
-                else lease.capex_usd
-            )
-            self.ai_value_usd[lease.firm] += value
+            self.ai_value_usd[lease.firm] += self._lease_value_usd(lease)
+
+    def _lease_value_usd(self, lease: Lease) -> float:
+        """A lease in service at the PV of its remaining NOI; a conversion at its cost."""
+        if lease.status == "in_service":
+            return lease.remaining_noi_value_usd(self.params.lease_discount_rate)
+        return lease.capex_usd
+
+    def site_value_usd(self, site: int) -> float:
+        """Value of the leases on a site (what a bidder pays for beyond the site itself)."""
+        return sum(self._lease_value_usd(x) for x in self.book.active() if x.site == site)
+
+    def transfer_site(self, site: int, buyer: int) -> None:
+        """A bankrupt firm's site changed hands: its leases follow it, or end if unsold."""
+        for lease in self.book.active():
+            if lease.site != site:
+                continue
+            self.ai_book_usd[lease.firm] -= lease.capex_usd
+            if buyer >= 0:
+                self.ai_book_usd[buyer] += lease.capex_usd
+                self.book.transfer(lease, buyer)
+            else:
+                lease.status = "terminated"
+        self.offered.discard(site)
+        if buyer < 0:
+            self.vacant_since.pop(site, None)
+            self.returning.pop(site, None)
 
     def _finish_conversions(self) -> None:
         m = self.model
@@ -209,7 +226,8 @@ class AiHosting:
             bids = [
                 (self.score(site), site)
                 for site in sorted(self.offered)
-                if m.alive[m.sites.firm[site]]
+                if m.sites.firm[site] >= 0
+                and m.alive[m.sites.firm[site]]
                 and self.ai_team[m.sites.firm[site]]
                 and self.score(site) >= request.min_readiness
             ]

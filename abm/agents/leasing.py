@@ -120,7 +120,7 @@ class Lease:
     ready_month: int  # when the site is actually ready (with overrun)
     capex_usd: float = 0.0  # conversion capex actually spent
     months_paid: int = 0
-    status: str = "converting"  # converting, in_service, ended, defaulted
+    status: str = "converting"  # converting, in_service, ended, defaulted, terminated
 
     def remaining_noi_value_usd(self, rate_per_year: float) -> float:
         """PV of the NOI still to come under this lease, at `rate_per_year` (continuous)."""
@@ -159,6 +159,18 @@ class LeaseBook:
         self.graph.add_node(firm, bipartite=0)
         self.graph.add_node(tenant, bipartite=1)
         self.graph.add_edge(firm, tenant, lease_id=lease.lease_id, mw_it=lease.mw_it)
+
+    def transfer(self, lease: Lease, firm: int) -> None:
+        """A lease changes landlord (its site was sold): move its graph edge too."""
+        tenant = next(
+            n
+            for n in self.graph[("firm", lease.firm)]
+            if self.graph.edges[("firm", lease.firm), n]["lease_id"] == lease.lease_id
+        )
+        self.graph.remove_edge(("firm", lease.firm), tenant)
+        self.graph.add_node(("firm", firm), bipartite=0)
+        self.graph.add_edge(("firm", firm), tenant, lease_id=lease.lease_id, mw_it=lease.mw_it)
+        lease.firm = firm
 
     def active(self) -> list[Lease]:
         """Leases converting or in service."""

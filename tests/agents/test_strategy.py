@@ -1,0 +1,275 @@
+"""The quarterly pivot decision: closed forms, suitability, and herding across peers.
+
+* closed forms of `abm.agents.strategy` on hand-computed cases;
+* a firm without an AI-suitable site never converts: twin named firms, identical but for
+  `ai_suitable`, in ai_boom with the listed group unsuitable;
+* herding: `strategy.herding_strength` 0 vs 1 over 6 paired seeds, in an ai_boom where every
+  listed site is AI-suitable and firms doubt they can win leases (AI optimism 0.1 +- 0.15),
+  so beliefs, and therefore peers, decide who pivots. A firm's pivot date is its first
+  `ai_team_hired` event (the quarter it first offers a site; it signs its first lease the
+  next month); runs end 2027-12-31 (8 quarterly reviews).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import abm
+from abm.agents.fleet import Mode
+from abm.agents.strategy import (
+    DAYS_PER_MONTH,
+    award_chance,
+    herded_belief,
+    lease_value_usd_per_mw_it,
+    mining_value_usd_per_mw,
+)
+from abm.run import release_model
+
+
+def groups_with(scenario: str, **changes) -> list[dict]:
+    """The scenario's population groups with `changes` applied (callables get the group)."""
+    groups = copy.deepcopy(abm.load_scenario(scenario).to_dict()["population"]["groups"])
+    for group in groups:
+        for key, value in changes.items():
+            group[key] = value(group) if callable(value) else value
+    return groups
+
+
+def stepped(scenario: str, seed: int, **overrides) -> abm.MiningModel:
+    model = abm.MiningModel(scenario, seed=seed, security_metrics=False, **overrides)
+    for _ in range(model.n_steps):
+        model.step()
+    release_model(model)
+    return model
+
+
+# --- closed forms -----------------------------------------------------------------------------
+
+
+def test_herded_belief_moves_toward_one_by_the_pivoted_share():
+    assert herded_belief(0.3, 0.75, 0.0) == 0.3  # herding off: unchanged
+    assert herded_belief(0.3, 0.0, 1.0) == 0.3  # no peer pivoted
+    assert herded_belief(0.3, 1.0, 1.0) == pytest.approx(1.0, abs=1e-15)
+    assert herded_belief(0.2, 0.25, 0.5) == pytest.approx(0.2 + 0.5 * 0.25 * 0.8, rel=1e-15)
+
+
+def test_award_chance_is_the_belief_times_a_logistic_in_readiness_above_need():
+    assert award_chance(0.7, 0.7, 0.6, 10.0) == pytest.approx(0.3, rel=1e-15)
+    assert award_chance(0.8, 0.7, 0.6, 10.0) == pytest.approx(0.6 / (1 + math.exp(-1.0)))
+    assert award_chance(1.0, 0.0, 0.6, 10.0) == pytest.approx(0.6, rel=1e-4)
+
+
+def test_lease_value_sums_monthly_noi_with_yearly_escalator_steps():
+    """Rate 0: sum over months m of price x 1000 x (1 + e)^floor(m / 12) x NOI margin."""
+    got = lease_value_usd_per_mw_it(150.0, 0.03, 0.85, 0.0, 2.0)
+    assert got == pytest.approx(150.0 * 1000 * 0.85 * 12 * (1 + 1.03), rel=1e-12)
+    rate = 0.1
+    t = (np.arange(24) + 0.5) / 12
+    discounted = (150e3 * 1.03 ** np.floor(t) * 0.85 * np.exp(-rate * t)).sum()
+    assert lease_value_usd_per_mw_it(150.0, 0.03, 0.85, rate, 2.0) == pytest.approx(discounted)
+
+
+def test_mining_value_is_the_positive_margin_halved_at_the_halving():
+    """Rate 0, no decline: 40 USD/PH/day at 20 J/TH on 30 USD/MWh, halving after 1 year."""
+    th_per_mw = 1e6 / 20.0
+    revenue = 40.0 / 1000 * th_per_mw * DAYS_PER_MONTH  # USD per MW-month
+    cost = 30.0 * 24 * DAYS_PER_MONTH
+    after = max(revenue / 2 - cost, 0.0)
+    got = mining_value_usd_per_mw(40.0, 0.0, 1.0, 20.0, 30.0, 0.0, 2.0)
+    assert got == pytest.approx(12 * (revenue - cost) + 12 * after, rel=1e-12)
+    assert mining_value_usd_per_mw(40.0, 0.0, 5.0, 20.0, 1e4, 0.0, 2.0) == 0.0  # curtailed
+
+
+# --- suitability ------------------------------------------------------------------------------
+
+TWIN = {
+    "hashrate_eh": 20.0,
+    "region": "texas_ercot",
+    "listed": True,
+    "sites": 3,
+    "contract": "fixed_ppa",
+    "power_price_usd_per_mwh": 35.0,
+    "cooling": "liquid_ready",
+    "readiness": 1.0,
+    "fleet_generations": ["S21", "S21 XP"],
+    "fleet_shares": [0.5, 0.5],
+    "leverage": 0.2,
+    "cash_months": 12.0,
+    "ai_optimism": 1.0,
+    "hurdle": 0.0,
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_firm_without_a_suitable_site_never_converts(seed):
+    """Twins identical but for ai_suitable; the listed group's sites unsuitable too.
+
+    The suitable twin (readiness 1, optimism 1, hurdle 0) leases all 3 of its sites by the
+    end of 2027; the unsuitable twin and every listed-group firm never hire an AI team,
+    never sign, never have a MW converting or in AI service.
+    """
+    firms = [TWIN | {"name": "suited", "ai_suitable": True}]
+    firms.append(TWIN | {"name": "unsuited", "ai_suitable": False})
+    model = stepped(
+        "ai_boom",
+        seed,
+        **{
+            "population.firms": firms,
+            "population.groups": groups_with(
+                "ai_boom",
+                ai_suitable_share=lambda g: 0.0 if g["listed"] else g["ai_suitable_share"],
+            ),
+            "run.end_date": "2027-12-31",
+        },
+    )
+    panel, events = model.firm_table(), model.event_table()
+    index = {m.name: m.index for m in model.miners}
+    never = {index["unsuited"]} | set(panel.loc[panel["group"] == "listed", "firm_id"])
+    assert not model.sites.ai_suitable[np.isin(model.sites.firm, list(never))].any()
+    assert (events["kind"] == "auction").sum() == 0  # nobody bought a suitable site
+    ai_events = events[events["kind"].isin(["ai_team_hired", "lease_signed", "readiness_upgrade"])]
+    assert not ai_events["firm_id"].isin(never).any()
+    mine = panel[panel["firm_id"].isin(never)]
+    assert (mine[["mw_ai", "mw_converting", "ai_mw_contracted", "ai_rent_usd"]] == 0).all().all()
+    assert not mine["ai_team"].any()
+    # the suitable twin converts: not a vacuous pass
+    suited = events[(events["kind"] == "lease_signed") & (events["firm_id"] == index["suited"])]
+    assert len(suited) == 3
+    assert panel.loc[panel["firm_id"] == index["suited"], "mw_ai"].max() > 100.0
+    assert all(model.sites.ai_suitable[x.site] for x in model.hosting.book.leases)
+    sites = model.sites
+    ai_sites = (sites.mode == Mode.AI_HOSTING) | (sites.mode == Mode.CONVERTING)
+    assert not (ai_sites & ~sites.ai_suitable).any()
+
+
+# --- herding ----------------------------------------------------------------------------------
+
+HERDING_SEEDS = tuple(range(1, 7))
+HERDING = (0.0, 1.0)
+
+
+def herding_overrides(strength: float) -> dict:
+    groups = groups_with(
+        "ai_boom",
+        ai_optimism_mean=0.1,
+        ai_optimism_sd=0.15,
+        ai_suitable_share=lambda g: 1.0 if g["listed"] else g["ai_suitable_share"],
+    )
+    return {
+        "population.groups": groups,
+        "strategy.herding_strength": strength,
+        "run.end_date": "2027-12-31",
+    }
+
+
+@dataclasses.dataclass
+class Pivots:
+    """First-pivot quarters of one run and whether each pivot followed a peer's lease."""
+
+    quarters: np.ndarray  # year * 4 + quarter index of each pivoting firm's first offer
+    followed: np.ndarray  # a peer had signed a lease before the firm's pivot date
+
+    @property
+    def top2(self) -> int:
+        """Pivots in the run's busiest two quarters."""
+        return int(pd.Series(self.quarters).value_counts().iloc[:2].sum()) if self.n else 0
+
+    @property
+    def n(self) -> int:
+        return len(self.quarters)
+
+
+def pivots(model: abm.MiningModel) -> Pivots:
+    events = model.event_table()
+    first = events[events["kind"] == "ai_team_hired"].groupby("firm_id")["date"].min()
+    signed = events[events["kind"] == "lease_signed"].groupby("firm_id")["date"].min()
+    followed = [
+        any(signed.get(peer, pd.Timestamp.max) < date for peer in model.peers.neighbors(firm))
+        for firm, date in first.items()
+    ]
+    quarters = (first.dt.year * 4 + (first.dt.month - 1) // 3).to_numpy()
+    return Pivots(quarters, np.array(followed, dtype=bool))
+
+
+@pytest.fixture(scope="module")
+def herding() -> dict[float, list[Pivots]]:
+    return {
+        h: [pivots(stepped("ai_boom", seed, **herding_overrides(h))) for seed in HERDING_SEEDS]
+        for h in HERDING
+    }
+
+
+def pooled(runs: list[Pivots]) -> dict[str, float]:
+    n = sum(r.n for r in runs)
+    return {
+        "pivots": n,
+        "top2_share": sum(r.top2 for r in runs) / n,
+        "sd_quarters": float(np.mean([r.quarters.std() for r in runs if r.n])),
+        "followed_share": sum(int(r.followed.sum()) for r in runs) / n,
+    }
+
+
+def test_peer_pivot_share_is_the_share_of_neighbours_that_hired_an_ai_team():
+    model = stepped("ai_boom", 1, **herding_overrides(1.0))
+    leased = model.hosting.ai_team
+    assert leased.sum() >= 3
+    for firm in range(len(model.miners)):
+        peers = list(model.peers.neighbors(firm))
+        assert len(peers) >= 2
+        assert model.peer_pivot_share(firm) == pytest.approx(leased[peers].mean(), abs=1e-15)
+
+
+def test_herding_draws_more_firms_into_ai_through_their_peers(herding):
+    """Herding 0 vs 1, 6 seeds: more firms pivot, and they pivot after their peers.
+
+    Measured: 21 pivoting firms without herding, 52 with (no seed fewer); pivots that
+    came after a peer's lease: 1 of 21 (0.05) vs 27 of 52 (0.52).
+
+    Thresholds: at least 1.5x the pivots pooled and no seed with fewer; the share of
+    pivots following a peer's lease up by at least 0.1 (about 1.5 binomial sd at 50 pivots;
+    measured +0.47).
+    """
+    off, on = pooled(herding[0.0]), pooled(herding[1.0])
+    assert on["pivots"] >= 1.5 * off["pivots"], (off, on)
+    assert all(b.n >= a.n for a, b in zip(herding[0.0], herding[1.0], strict=True))
+    assert on["followed_share"] >= off["followed_share"] + 0.1, (off, on)
+
+
+CLUSTER_SEEDS = tuple(range(1, 13))
+HORIZON_QUARTERS = 8  # 2026Q1 to 2027Q4, the herding runs' horizon
+
+
+def dispersion_index(run: Pivots) -> float:
+    """Variance / mean of first pivots per quarter over the horizon (nan under 2 pivots).
+
+    Independent pivots give about 1 (Poisson); pivots that bunch in a few quarters give more.
+    """
+    counts = np.bincount(run.quarters - 2026 * 4, minlength=HORIZON_QUARTERS)
+    counts = counts[:HORIZON_QUARTERS]
+    return float(counts.var(ddof=1) / counts.mean()) if counts.sum() >= 2 else np.nan
+
+
+@pytest.mark.slow
+def test_herding_bunches_pivot_dates():
+    """Herding 0 vs 1 over 12 seeds: pivot dates cluster (index of dispersion rises).
+
+    Peers see a pivot when a firm hires its AI team, and firms review in random order each
+    quarter, so one pivot can tip its neighbours in the same review. Measured mean index of
+    dispersion of first pivots per quarter: 1.09 without herding (about Poisson), 1.71 with.
+    Threshold: a rise of at least 0.3 (the per-seed sd is about 0.3-0.8, so the 9-10 seeds
+    with two or more pivots give a mean with sd about 0.15-0.25).
+    """
+    index = {}
+    for strength in HERDING:
+        runs = [
+            pivots(stepped("ai_boom", seed, **herding_overrides(strength)))
+            for seed in CLUSTER_SEEDS
+        ]
+        index[strength] = float(np.nanmean([dispersion_index(r) for r in runs]))
+    assert index[1.0] >= index[0.0] + 0.3, index
