@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from abm.batch.cli import add_subcommands as add_batch_subcommands
+from abm.figures.cli import add_subcommands as add_figure_subcommands
 from abm.params import ParamError
 from abm.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 
@@ -56,8 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Simulate one scenario and write its tables."""
     from abm.run import run
 
-    scenario = load_scenario(args.scenario)
-    result = run(scenario, seed=args.seed, progress=not args.quiet)
+    result = run(args.scenario, seed=args.seed, progress=not args.quiet)
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     result.write(out)
     print(f"{Path(args.scenario).stem} (seed {args.seed}, {result.manifest['wall_time_s']} s):")
@@ -100,6 +101,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list shipped scenarios")
     p.add_argument("--dir", default=str(SCENARIO_DIR), help="folder of scenario files")
     p.set_defaults(func=cmd_scenarios)
+    add_batch_subcommands(sub)
+    add_figure_subcommands(sub)
     return top
 
 

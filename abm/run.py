@@ -94,6 +94,7 @@ def run(
     **overrides: Any,
 ) -> RunResult:
     """Simulate `scenario` with root seed `seed` to its end date and return its tables."""
+    name = Path(str(scenario)).stem if not isinstance(scenario, Scenario) else "custom"
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides or None)
     elif overrides:
@@ -117,6 +118,7 @@ def run(
         | security_extremes(model_table, events)
         | bifurcation_summary(firms),
         manifest={
+            "scenario_name": name,
             "scenario_hash": scenario.digest(),
             "scenario": scenario.to_dict(),
             "seed": seed,
@@ -174,5 +176,6 @@ def summarize(model: MiningModel) -> dict[str, Any]:
         "bankruptcies": kinds.count("bankruptcy"),
         "listed_bankruptcies": int((~model.alive & listed).sum()),
         "auctions": kinds.count("auction"),
+        "share_of_mw_in_ai": model.share_of_mw_in_ai(),
         "asic_purchases": kinds.count("asic_purchase"),
     }

@@ -1,0 +1,65 @@
+"""Figure phase_diagram: migration to AI and bankruptcies over two swept parameters.
+
+Mean share of site MW in AI hosting and of firms bankrupt, e.g. over AI demand growth x
+BTC drift, from a grid or a sampled design (binned).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from abm.figures.data import FigureData, FigureError
+from abm.figures.style import new_figure
+
+MAX_BINS = 6
+
+
+def _levels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Bin index of each run and bin labels: levels of a grid, or quantile bins."""
+    unique = np.sort(values.unique())
+    if len(unique) <= MAX_BINS:
+        return np.searchsorted(unique, values), [f"{v:.3g}" for v in unique]
+    edges = np.quantile(values, np.linspace(0, 1, MAX_BINS + 1))
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, MAX_BINS - 1)
+    return index, [f"{(a + b) / 2:.3g}" for a, b in itertools.pairwise(edges)]
+
+
+def draw(data: FigureData):
+    """Two heatmaps over the first two varied parameters (others averaged out)."""
+    data.need("phase_diagram", ("summary",), runs=4)
+    numeric = [
+        p
+        for p in data.varied
+        if p in data.summary and pd.api.types.is_numeric_dtype(data.summary[p])
+    ]
+    if len(numeric) < 2:
+        raise FigureError(
+            f"phase_diagram needs a sweep over two numeric parameters; {data.source} varies "
+            f"{data.varied or 'none'}"
+        )
+    x_name, y_name = numeric[:2]
+    s = data.summary
+    xi, x_labels = _levels(s[x_name])
+    yi, y_labels = _levels(s[y_name])
+    shares = {
+        "share of site MW in AI hosting": s["share_of_mw_in_ai"],
+        "share of firms bankrupt": s["bankruptcies"] / s["firms"],
+    }
+    fig, axes = new_figure(1, 2, size=(10.0, 4.0))
+    for ax, (title, values) in zip(axes, shares.items(), strict=True):
+        grid = np.full((len(y_labels), len(x_labels)), np.nan)
+        frame = pd.DataFrame({"x": xi, "y": yi, "v": values.to_numpy()})
+        for (x, y), v in frame.groupby(["x", "y"])["v"].mean().items():
+            grid[y, x] = v
+        image = ax.imshow(grid * 100, origin="lower", cmap="viridis", aspect="auto")
+        fig.colorbar(image, ax=ax, label=f"{title} (%)")
+        ax.set_xticks(range(len(x_labels)), x_labels)
+        ax.set_yticks(range(len(y_labels)), y_labels)
+        ax.set_xlabel(x_name)
+        ax.set_ylabel(y_name)
+        ax.set_title(f"Mean {title}")
+        ax.grid(False)
+    return fig
