@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/abm run scenarios/baseline_2026.toml --seed 1 --out results/baseline_2026
+	$(BIN)/abm figures results/baseline_2026
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

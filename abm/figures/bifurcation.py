@@ -38,7 +38,9 @@ def draw(data: FigureData):
     axes[0].set_xticklabels(
         [f"{c.replace('_', ' ')}\n(n={counts.get(c, 0)})" for c in CLASSES], fontsize=7
     )
-    axes[0].set_ylabel("log net-worth growth, start to end")
+    axes[0].set_ylabel(
+        "log net-worth growth, start to end\n(floor log 0.01: bankrupt or wiped out)"
+    )
     axes[0].set_title("Outcomes by class (bar: median)")
     for ax, column, label in (
         (axes[1], "power_price_usd_per_mwh", "initial cash power cost (USD/MWh)"),
@@ -58,6 +60,7 @@ def draw(data: FigureData):
         ax.set_xlabel(label)
     axes[1].set_title("Outcome vs power cost")
     axes[2].set_title("Outcome vs leverage")
-    axes[2].legend(loc="lower left", markerscale=2)
-    fig.suptitle(f"{out['run_id'].nunique()} runs, {len(out)} firms", fontsize=9)
+    handles, labels = axes[2].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, markerscale=2)
+    fig.suptitle(f"Firm outcomes: {out['run_id'].nunique()} runs, {len(out)} firms", fontsize=10)
     return fig

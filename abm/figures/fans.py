@@ -57,6 +57,7 @@ def draw(data: FigureData):
                 ax.set_ylabel(label)
         axes[0][j].set_title(f"{scenario} ({runs[scenario]} runs)")
         axes[-1][j].tick_params(axis="x", labelrotation=45)
-    axes[0][0].legend(loc="upper left")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3)
     fig.align_ylabels(axes[:, 0])
     return fig

@@ -41,12 +41,11 @@ def draw(data: FigureData):
                 label="firms",
             )
             ax.scatter([], [], s=10, color=OKABE_ITO[0], label="pools")
-            ax.legend(loc="upper right")
+            ax.legend(loc="best")
         if log:
             ax.set_yscale("log")
         ax.set_ylabel(label)
     flat[-1].set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel(f"{X[1]} (%)")
-    fig.suptitle(f"Security extremes of {len(s)} runs vs migration to AI", fontsize=9)
+    fig.supxlabel(f"{X[1]} (%)", fontsize=9)
+    fig.suptitle(f"Security extremes of {len(s)} runs against migration to AI", fontsize=10)
     return fig

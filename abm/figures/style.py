@@ -55,6 +55,7 @@ STYLE = {
 
 def new_figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (7.0, 4.5), **kw):
     """A figure and axes (draw inside `plt.rc_context(STYLE)`, as `draw_figure` does)."""
+    kw.setdefault("layout", "constrained")  # no overlapping labels between panels
     return plt.subplots(nrows, ncols, figsize=size, **kw)
 
 
