@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from abm.figures.data import FigureData, FigureError
 from abm.figures.style import OKABE_ITO, new_figure
@@ -55,6 +56,8 @@ def draw(data: FigureData):
             ax.plot(q.index, q[50], color=OKABE_ITO[0], lw=1.2, label="median")
             if j == 0:
                 ax.set_ylabel(label)
+            if column == "firms_alive":
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes[0][j].set_title(f"{scenario} ({runs[scenario]} runs)")
         axes[-1][j].tick_params(axis="x", labelrotation=45)
     handles, labels = axes[0][0].get_legend_handles_labels()
