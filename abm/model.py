@@ -620,7 +620,7 @@ class MiningModel(mesa.Model):
         peers = list(self.peers.neighbors(firm))
         if not peers:
             return 0.0
-        return float(self.hosting.pivoted()[peers].mean())
+        return float(self.hosting.ai_team[peers].mean())
 
     def years_to_halving(self) -> float:
         """Expected years to the next halving at 600 s per block."""

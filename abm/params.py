@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import tomllib
 import types
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -166,3 +168,19 @@ def to_mapping(obj: Any) -> Any:
     if isinstance(obj, dt.date):
         return obj.isoformat()
     return obj
+
+
+def repeated(names: list[str] | tuple[str, ...]) -> list[str]:
+    """Names that occur more than once, sorted (for `check()` messages on unique names)."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def read_toml(path: Path, kind: str) -> dict[str, Any]:
+    """Parse a TOML file; a missing or malformed file is a ParamError naming it."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ParamError(f"{path}: no such {kind} file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ParamError(f"{path}: not valid TOML: {err}") from None

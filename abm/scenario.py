@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from abm.markets.macro import MacroParams
 from abm.markets.power import PowerParams
 from abm.markets.shocks import ShockParams
 from abm.network.pools import PoolsParams
-from abm.params import ParamError, build, param, to_mapping
+from abm.params import ParamError, build, param, read_toml, to_mapping
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -175,13 +174,7 @@ def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in seen:
         chain = " -> ".join(str(p) for p in (*seen, path))
         raise ParamError(f"{path}: extends forms a cycle: {chain}")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ParamError(f"{path}: no such scenario file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ParamError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, "scenario")
     base_name = data.pop("extends", None)
     _resolve_paths(data, path.parent)
     if base_name is None:

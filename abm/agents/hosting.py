@@ -46,7 +46,7 @@ class AiHosting:
         self.book = LeaseBook()
         n = n_firms
         self.track_mw = np.zeros(n)  # AI MW each firm delivered on time
-        self.ai_team = np.zeros(n, dtype=bool)
+        self.ai_team = np.zeros(n, dtype=bool)  # announced pivots: what peers see
         self.ai_book_usd = np.zeros(n)  # conversion capex at cost
         self.ai_value_usd = np.zeros(n)  # AI sites: leases at PV of NOI, conversions at cost
         self.offered: set[int] = set()  # sites firms put up for AI tenants
@@ -57,10 +57,6 @@ class AiHosting:
         self.month_rent_usd = np.zeros(n)
 
     # --- per-firm views -----------------------------------------------------------------
-    def pivoted(self) -> np.ndarray:
-        """Firms that announced a pivot to AI (hired an AI team): what peers see."""
-        return self.ai_team
-
     def mw_by_firm(self, statuses: tuple[str, ...]) -> np.ndarray:
         """IT MW of each firm's leases in the given statuses."""
         mw = np.zeros(len(self.ai_team))

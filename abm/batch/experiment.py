@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import numpy as np
 
 from abm.batch import design
 from abm.batch.spec import TABLES, RunSpec, plain
-from abm.params import ParamError, build, param
+from abm.params import ParamError, build, param, read_toml
 from abm.scenario import SCENARIO_DIR, load_scenario
 
 EXPERIMENT_DIR = SCENARIO_DIR.parent / "experiments"
@@ -230,13 +229,7 @@ def load_experiment(source: str | Path) -> Experiment:
         ParamError: naming the file, the key, the value and what is allowed.
     """
     path = find_experiment(source)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ParamError(f"{path}: no such experiment file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ParamError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, "experiment")
     return experiment_from_mapping(data, str(path), path.resolve().parent)
 
 

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from abm.params import param
+from abm.params import param, repeated
 
 MONTHS_PER_YEAR = 12
 
@@ -202,7 +202,7 @@ class AiDemandParams:
         if not self.tenants:
             return "tenants needs at least one tenant type"
         names = [t.name for t in self.tenants]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             return f"tenants names must be unique; repeated: {', '.join(duplicates)}"
         total = math.fsum(t.demand_share for t in self.tenants)
@@ -217,7 +217,7 @@ class AiDemandParams:
         if not self.eras:
             return "eras needs at least one GPU era"
         era_names = [e.name for e in self.eras]
-        duplicates = sorted({n for n in era_names if era_names.count(n) > 1})
+        duplicates = repeated(era_names)
         if duplicates:
             return f"eras names must be unique; repeated: {', '.join(duplicates)}"
         for before, after in itertools.pairwise(self.eras):

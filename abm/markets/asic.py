@@ -20,7 +20,7 @@ import datetime as dt
 import numpy as np
 
 from abm.markets.macro import DAYS_PER_YEAR
-from abm.params import param
+from abm.params import param, repeated
 
 MWH_PER_TH_DAY_PER_J_PER_TH = 24e-6  # 1 TH/s at 1 J/TH draws 1 W: 24 Wh = 24e-6 MWh a day
 
@@ -108,7 +108,7 @@ class AsicMarketParams:
         names = [g.name for g in self.generations]
         if not names:
             return "generations needs at least one generation"
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             return f"generations names must be unique; repeated: {', '.join(duplicates)}"
         return None

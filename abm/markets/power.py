@@ -25,7 +25,7 @@ import dataclasses
 import numpy as np
 
 from abm.markets.macro import DAYS_PER_YEAR, ar1_path, as_day_dates
-from abm.params import param
+from abm.params import param, repeated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,7 +167,7 @@ class PowerParams:
         names = [r.name for r in self.regions]
         if not names:
             return "regions needs at least one region"
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             return f"regions names must be unique; repeated: {', '.join(duplicates)}"
         return None

@@ -14,7 +14,7 @@ import dataclasses
 import networkx as nx
 import numpy as np
 
-from abm.params import param
+from abm.params import param, repeated
 
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -57,7 +57,7 @@ class PoolsParams:
         names = [p.name for p in self.pools]
         if not names:
             return "pools needs at least one pool"
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             return f"pools names must be unique; repeated: {', '.join(duplicates)}"
         for pool in self.pools:
