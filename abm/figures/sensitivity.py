@@ -39,9 +39,16 @@ def draw(data: FigureData):
                 capsize=2,
                 label=name,
             )
-        ax.set_xticks(x, [str(p).split(".")[-1] for p in table.index], rotation=30, ha="right")
+        names = [str(p).split(".")[-1].replace("_", " ") for p in table["parameter"]]
+        ax.set_xticks(x, names, rotation=35, ha="right")
         ax.set_title(output)
         ax.set_ylabel("Sobol index")
         ax.axhline(0, color="black", lw=0.6)
     axes[0][0].legend(loc="upper right")
+    samples = data.manifest.get("experiment", {}).get("design", {}).get("samples", "?")
+    fig.suptitle(
+        f"Sobol indices, base sample N = {samples}, {data.n_runs} runs "
+        "(bars: 95 % bootstrap intervals; small N gives wide intervals)",
+        fontsize=10,
+    )
     return fig
