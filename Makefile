@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench baseline clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: lint
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow"
+
+# Regenerate the golden baseline after a deliberate change of the numbers (say why in CHANGELOG).
+baseline: $(STAMP)
+	$(BIN)/python tests/golden.py --update
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_chain.py
