@@ -170,9 +170,14 @@ def to_mapping(obj: Any) -> Any:
     return obj
 
 
-def repeated(names: list[str] | tuple[str, ...]) -> list[str]:
-    """Names that occur more than once, sorted (for `check()` messages on unique names)."""
-    return sorted({n for n in names if names.count(n) > 1})
+def names_problem(key: str, what: str, names: list[str]) -> str | None:
+    """Why a list of named entries is invalid (none, or names repeated), or None."""
+    if not names:
+        return f"{key} needs at least one {what}"
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        return f"{key} names must be unique; repeated: {', '.join(repeated)}"
+    return None
 
 
 def read_toml(path: Path, kind: str) -> dict[str, Any]:

@@ -23,9 +23,7 @@ import numpy as np
 import pandas as pd
 
 import abm
-from abm.chain import COIN_SAT
-from abm.metrics.bifurcation import CLASSES, run_bifurcation
-from abm.metrics.extremes import security_extremes
+from abm.metrics.outcomes import RunTables, summarize
 from abm.model import MiningModel
 from abm.scenario import Scenario, load_scenario
 
@@ -82,11 +80,6 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def release_model(model: MiningModel) -> None:
-    """Drop mesa 3.3.1's class-level references to a finished model (memory leak fix)."""
-    mesa.Agent._ids.pop(model, None)
-
-
 def run(
     scenario: Scenario | str | Path = "baseline_2026",
     seed: int = 0,
@@ -109,14 +102,20 @@ def run(
     for _ in steps:
         model.step()
     wall_s = time.perf_counter() - started
-    model_table, firms, events = model.model_table(), model.firm_table(), model.event_table()
+    tables = RunTables(
+        model=model.model_table(),
+        firms=model.firm_table(),
+        events=model.event_table(),
+        description=scenario.description,
+        dt_days=model.dt_days,
+        btc_paid_sat=model.total_paid_sat,
+        share_of_mw_in_ai=model.industry.share_of_mw_in_ai(),
+    )
     result = RunResult(
-        model=model_table,
-        firms=firms,
-        events=events,
-        summary=summarize(model)
-        | security_extremes(model_table, events)
-        | bifurcation_summary(firms),
+        model=tables.model,
+        firms=tables.firms,
+        events=tables.events,
+        summary=summarize(tables),
         manifest={
             "scenario_name": name,
             "scenario_hash": scenario.digest(),
@@ -130,52 +129,4 @@ def run(
             "wall_time_s": round(wall_s, 3),
         },
     )
-    release_model(model)
     return result
-
-
-def bifurcation_summary(firms: pd.DataFrame) -> dict[str, Any]:
-    """Class counts, bimodality and the winners' gap, flattened for the summary."""
-    found = run_bifurcation(firms, firms.groupby("firm_id")["start_net_worth_usd"].first())
-    flat = {f"firms_{label}": found["counts"][label] for label in CLASSES}
-    flat |= {
-        "bimodality_coefficient": found["bimodality_coefficient"],
-        "outcome_bimodal": found["is_bimodal"],
-        "winners_gap_log_net_worth": found["winners_gap"],
-    }
-    return flat
-
-
-def summarize(model: MiningModel) -> dict[str, Any]:
-    """Run-level numbers: chain, prices, industry outcome."""
-    cols = model.series.columns
-    kinds = [row["kind"] for row in model.events.rows]
-    listed = model.listed
-    issued_btc = float(cols["subsidy_btc"].sum() + cols["fees_btc"].sum())
-    blocks = int(cols["blocks"].sum())
-    elapsed_s = model.n_steps * model.dt_days * 86_400
-    return {
-        "description": model.params.description,
-        "start_date": str(model.dates[0]),
-        "end_date": str(model.dates[-1]),
-        "steps": model.n_steps,
-        "blocks": blocks,
-        "final_height": int(model.chain.height),
-        "retargets": kinds.count("retarget"),
-        "mean_block_interval_s": elapsed_s / blocks if blocks else None,
-        "difficulty_start": float(cols["difficulty"][0]),
-        "difficulty_end": float(cols["difficulty"][-1]),
-        "hashrate_eh_start": float(cols["hashrate_eh"][0]),
-        "hashrate_eh_end": float(cols["hashrate_eh"][-1]),
-        "btc_price_usd_end": float(cols["btc_price_usd"][-1]),
-        "hashprice_usd_per_ph_day_min": float(cols["hashprice_usd_per_ph_day"].min()),
-        "btc_issued": issued_btc,
-        "btc_paid_to_firms": float(model.total_paid_sat / COIN_SAT),
-        "firms": len(model.miners),
-        "firms_alive_end": int(model.alive.sum()),
-        "bankruptcies": kinds.count("bankruptcy"),
-        "listed_bankruptcies": int((~model.alive & listed).sum()),
-        "auctions": kinds.count("auction"),
-        "share_of_mw_in_ai": model.share_of_mw_in_ai(),
-        "asic_purchases": kinds.count("asic_purchase"),
-    }

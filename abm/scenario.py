@@ -20,7 +20,7 @@ import numpy as np
 from abm.agents.finance import FinanceParams
 from abm.agents.fleet import FleetPolicyParams
 from abm.agents.leasing import ConversionParams
-from abm.agents.population import FirmParams, GroupParams
+from abm.agents.population import DrawParams, FirmParams, GroupParams
 from abm.agents.strategy import StrategyParams
 from abm.markets.ai_demand import AiDemandParams
 from abm.markets.asic import AsicMarketParams
@@ -71,6 +71,7 @@ class PopulationParams:
 
     groups: tuple[GroupParams, ...] = param((), doc="firm groups drawn at random")
     firms: tuple[FirmParams, ...] = param((), doc="firms given one by one")
+    draw: DrawParams = param(DrawParams(), doc="how drawn firms scatter around group means")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,10 +47,10 @@ class Stepped:
 def step_to_end(scenario: str | Path = BASELINE, seed: int = 1, **overrides) -> Stepped:
     """Build `MiningModel(scenario, seed, **overrides)`, note its start state, run it out."""
     model = abm.MiningModel(scenario, seed=seed, **overrides)
-    cash = model.ledger.cash_usd.copy()
-    mw = model.sites.gross_mw.copy()
-    owner = model.sites.firm.copy()
-    contract = model.sites.contract.copy()
+    cash = model.industry.ledger.cash_usd.copy()
+    mw = model.industry.sites.gross_mw.copy()
+    owner = model.industry.sites.firm.copy()
+    contract = model.industry.sites.contract.copy()
     leverage = np.array([m.leverage() for m in model.miners])
     for _ in range(model.n_steps):
         model.step()

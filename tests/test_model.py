@@ -14,9 +14,10 @@ import pytest
 from scipy import stats
 
 import abm
-from abm.agents.fleet import MARKET, Contract, MachineState, Mode
+from abm.agents.fleet import MARKET, MachineState, Mode
 from abm.chain import COIN_SAT, block_subsidy_sat, difficulty, subsidy_sum_sat
 from abm.ledger import INFLOWS, OUTFLOWS
+from abm.markets.economics import Contract
 
 HALVING_HEIGHT = 1_050_000
 
@@ -66,11 +67,11 @@ def test_site_mw_are_conserved_through_auctions(crash_runs):
     auctions = 0
     for seed, run in crash_runs.items():
         m = run.model
-        s = m.sites
+        s = m.industry.sites
         np.testing.assert_array_equal(s.gross_mw, run.site_mw_start, err_msg=f"seed {seed}")
         assert s.gross_mw.sum() == pytest.approx(run.site_mw_start.sum(), rel=1e-12)
         owner = s.firm
-        assert np.all((owner == MARKET) | m.alive[np.where(owner >= 0, owner, 0)]), seed
+        assert np.all((owner == MARKET) | m.industry.alive[np.where(owner >= 0, owner, 0)]), seed
         by_owner = np.bincount(np.where(owner >= 0, owner, len(m.miners)), s.gross_mw)
         assert by_owner.sum() == pytest.approx(s.gross_mw.sum(), rel=1e-12)
         assert np.all(s.mode[owner == MARKET] == Mode.IDLE), seed
@@ -80,7 +81,7 @@ def test_site_mw_are_conserved_through_auctions(crash_runs):
 
 def test_site_mw_are_conserved_in_the_baseline(baseline_stepped):
     np.testing.assert_array_equal(
-        baseline_stepped.model.sites.gross_mw, baseline_stepped.site_mw_start
+        baseline_stepped.model.industry.sites.gross_mw, baseline_stepped.site_mw_start
     )
 
 
@@ -89,7 +90,7 @@ def cash_flow_errors(run) -> np.ndarray:
     per_firm = run.firms.groupby("firm_id")
     inflow = per_firm[list(INFLOWS)].sum().sum(axis=1).to_numpy()
     outflow = per_firm[list(OUTFLOWS)].sum().sum(axis=1).to_numpy()
-    change = run.model.ledger.cash_usd - run.cash_start_usd
+    change = run.model.industry.ledger.cash_usd - run.cash_start_usd
     return np.abs(change - (inflow - outflow)) / (np.abs(change) + inflow + outflow + 1.0)
 
 
@@ -131,7 +132,7 @@ def test_ga_is_charged_for_every_month_of_the_run(dt_days, baseline_stepped, ste
         if dt_days == 1
         else stepper("baseline_2026", 1, **{"run.dt_days": dt_days})
     )
-    assert run.model.alive.all()
+    assert run.model.industry.alive.all()
     fin = run.model.params.finance
     expected = fin.ga_usd_per_mw_year * run.site_mw_start.sum() * 60 / 12
     assert run.firms["ga_usd"].sum() == pytest.approx(expected, rel=1e-9)
@@ -201,8 +202,9 @@ def test_first_year_fee_share_is_about_1_percent(baseline_result):
 
 def listed_j_per_th(model: abm.MiningModel) -> float:
     """TH-weighted J/TH of listed firms' deployed machines: their power / their TH."""
-    f = model.fleet
-    rows = (f.state == MachineState.DEPLOYED) & (f.firm >= 0) & model.listed[f.firm]
+    f = model.industry.fleet
+    listed = np.array([firm.listed for firm in model.miners])
+    rows = (f.state == MachineState.DEPLOYED) & (f.firm >= 0) & listed[f.firm]
     return float((f.th[rows] * f.j_per_th[rows]).sum() / f.th[rows].sum())
 
 
@@ -216,25 +218,25 @@ def below_breakeven_share(model: abm.MiningModel) -> float:
 
     Cash cost = power (the contract price for fixed PPAs, the region's mean spot price for
     indexed and spot sites, with their markup) + nonpower opex, i.e.
-    `model.expected_cash_cost_usd_per_mwh()`, times J/TH * 24 h.
+    `model.industry.expected_cash_cost_usd_per_mwh()`, times J/TH * 24 h.
     """
-    f = model.fleet
+    f = model.industry.fleet
     deployed = f.state == MachineState.DEPLOYED
-    cost_th_day = f.j_per_th * 24e-6 * model.expected_cash_cost_usd_per_mwh()[f.site]
-    below = deployed & (cost_th_day > model.hashprice_usd_per_ph_day / 1000.0)
+    cost_th_day = f.j_per_th * 24e-6 * model.industry.expected_cash_cost_usd_per_mwh()[f.site]
+    below = deployed & (cost_th_day > model.readings.hashprice_usd_per_ph_day / 1000.0)
     return float(f.th[below].sum() / f.th[deployed].sum())
 
 
 def test_below_breakeven_share_is_computed_on_a_known_case(start_model):
     """The share's own arithmetic: at a hashprice of 0 every machine is below breakeven."""
-    hashprice = start_model.hashprice_usd_per_ph_day
+    hashprice = start_model.readings.hashprice_usd_per_ph_day
     try:
-        start_model.hashprice_usd_per_ph_day = 0.0
+        start_model.readings.hashprice_usd_per_ph_day = 0.0
         assert below_breakeven_share(start_model) == 1.0
-        start_model.hashprice_usd_per_ph_day = 1e9
+        start_model.readings.hashprice_usd_per_ph_day = 1e9
         assert below_breakeven_share(start_model) == 0.0
     finally:
-        start_model.hashprice_usd_per_ph_day = hashprice
+        start_model.readings.hashprice_usd_per_ph_day = hashprice
 
 
 def test_median_share_of_hashrate_below_cash_breakeven_at_start_is_15_to_20_percent():
@@ -316,20 +318,21 @@ def price_drop(tmp_path_factory, price_csv, stepper):
     drop = int(np.flatnonzero(model.dates == np.datetime64("2026-01-13"))[0])
     for _ in range(drop + 1):
         model.step()
-    f, s = model.fleet, model.sites
-    marginal = model.marginal_power_usd_per_mwh(model.spot[model.step_index])[f.site]
+    f, s = model.industry.fleet, model.industry.sites
+    spot = model.spot[model.readings.step_index]
+    marginal = model.industry.marginal_power_usd_per_mwh(spot)[f.site]
     deployed = (f.state == MachineState.DEPLOYED) & (s.mode[f.site] == Mode.MINING)
     snapshot = {
-        "step": model.step_index,
+        "step": model.readings.step_index,
         "deployed": deployed.copy(),
         "marginal": marginal.copy(),
         "j_per_th": f.j_per_th.copy(),
         "th": f.th.copy(),
-        "hashprice": model.hashprice_usd_per_ph_day,
+        "hashprice": model.readings.hashprice_usd_per_ph_day,
     }
     for _ in range(model.n_steps - model.steps):
         model.step()
-    table = model.series.frame(model.dates, model.n_steps)
+    table = model.recorder.series.frame(model.dates, model.n_steps)
     return snapshot, table, model.events.frame()
 
 
@@ -389,14 +392,14 @@ def test_quarterly_review_keeps_machines_whose_power_is_sunk():
     review = int(np.flatnonzero(model.dates == np.datetime64("2026-04-01"))[0])
     for _ in range(review):
         model.step()
-    f, s = model.fleet, model.sites
+    f, s = model.industry.fleet, model.industry.sites
     n, state, site, firm = f.n, f.state.copy(), f.site.copy(), f.firm.copy()
-    hashprice_th_day = model.hashprice_expectation_usd_per_ph_day / 1000.0  # what it uses
+    hashprice_th_day = model.readings.hashprice_expectation_usd_per_ph_day / 1000.0  # what it uses
     model.step()  # a new quarter: the review runs before the day's operations
     mothballed = (
         (state == MachineState.DEPLOYED)
-        & (model.fleet.state[:n] == MachineState.DORMANT)
-        & (model.fleet.firm[:n] == firm)
+        & (model.industry.fleet.state[:n] == MachineState.DORMANT)
+        & (model.industry.fleet.firm[:n] == firm)
     )
     assert mothballed.any(), "the review mothballed nothing: the test needs a new date"
     sunk = (s.contract[site] == Contract.FIXED_PPA) & ~s.resale[site]
@@ -424,6 +427,25 @@ def test_mesa_batch_run_returns_rows_with_hashrate(baseline_result):
     assert row["hashrate_eh"] == baseline_result.model["hashrate_eh"].iloc[int(row["Step"])]
 
 
+def test_batch_run_stopping_before_the_horizon_warns_with_the_max_steps_to_pass():
+    with pytest.warns(UserWarning, match=r"step 11 of 31: pass max_steps=31"):
+        mesa.batch_run(
+            abm.MiningModel,
+            parameters={"scenario": "baseline_2026", "run.end_date": "2026-01-31"},
+            max_steps=10,
+            number_processes=1,
+            display_progress=False,
+        )
+
+
+def test_a_finished_model_leaves_mesas_agent_cache():
+    model = abm.MiningModel("baseline_2026", seed=1, **{"run.end_date": "2026-01-10"})
+    assert model in mesa.Agent._ids
+    while model.running:
+        model.step()
+    assert model not in mesa.Agent._ids
+
+
 # --- bankruptcies in a deep crash ---------------------------------------------------------
 
 LEVERED = 0.35  # debt / assets at the start, at or above: "leveraged"
@@ -449,7 +471,7 @@ def firm_classes(run) -> pd.DataFrame:
             "leverage": run.leverage_start,
             "spot": share[Contract.SPOT],
             "ppa": share[Contract.FIXED_PPA],
-            "bankrupt": ~m.alive,
+            "bankrupt": ~m.industry.alive,
             "date": [date.get(i, pd.NaT) for i in range(n)],
         }
     )
@@ -519,15 +541,15 @@ def test_bankrupt_firms_assets_change_hands(crash_runs):
         m, events = run.model, run.events
         bankrupt = events[events["kind"] == "bankruptcy"]["firm_id"].tolist()
         auctions = events[events["kind"] == "auction"]
-        assert (m.sites.firm[np.isin(m.sites.firm, bankrupt)]).size == 0, seed
+        assert (m.industry.sites.firm[np.isin(m.industry.sites.firm, bankrupt)]).size == 0, seed
         for firm in bankrupt:
             sold = auctions[auctions["firm_id"] == firm]
             assert len(sold) >= 1, (seed, firm)
             assert (sold["buyer_id"] != firm).all()
         for site, group in auctions.groupby("site"):
             last = group.iloc[-1]
-            assert m.sites.firm[int(site)] == int(last["buyer_id"]), (seed, site)
-            assert last["mw"] == pytest.approx(m.sites.gross_mw[int(site)])
+            assert m.industry.sites.firm[int(site)] == int(last["buyer_id"]), (seed, site)
+            assert last["mw"] == pytest.approx(m.industry.sites.gross_mw[int(site)])
         died = dict(zip(bankrupt, events[events["kind"] == "bankruptcy"]["date"], strict=True))
         sold_to_firms = auctions[auctions["buyer_id"] != MARKET]
         for _, auction in sold_to_firms.iterrows():  # the buyer was solvent when it bought

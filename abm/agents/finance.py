@@ -25,6 +25,11 @@ class FinanceParams:
     site_value_usd_per_mw: float = param(
         500_000.0, lo=0.0, doc="value of an energized mining site per MW at the reference hashprice"
     )
+    site_value_ratio_range: tuple[float, ...] = param(
+        (0.25, 2.0),
+        lo=0.0,
+        doc="site values follow expected / reference hashprice within this range (assumption)",
+    )
     base_credit_spread: float = param(
         0.03, lo=0.0, hi=0.5, doc="spread over the policy rate of an unlevered miner, per year"
     )
@@ -49,6 +54,13 @@ class FinanceParams:
         1.0, lo=0.0, doc="months of costs a firm keeps in cash, selling BTC to restore it"
     )
 
+    def check(self) -> str | None:
+        """The site-value range is (low, high)."""
+        low_high = self.site_value_ratio_range
+        if len(low_high) != 2 or low_high[0] > low_high[1]:
+            return f"site_value_ratio_range needs low <= high; got {list(low_high)}"
+        return None
+
 
 @dataclasses.dataclass
 class DebtTranche:
@@ -72,3 +84,34 @@ def credit_spread(leverage: float, params: FinanceParams) -> float:
 def cost_of_capital(policy_rate: float, leverage: float, params: FinanceParams) -> float:
     """Annual rate a firm discounts projects at: policy rate plus its credit spread."""
     return policy_rate + credit_spread(leverage, params)
+
+
+class DebtBook:
+    """Every firm's debt tranches, in the order they were taken on."""
+
+    def __init__(self, n_firms: int) -> None:
+        self._tranches: list[list[DebtTranche]] = [[] for _ in range(n_firms)]
+
+    def of(self, firm: int) -> tuple[DebtTranche, ...]:
+        """A firm's tranches (a copy: change them through the book)."""
+        return tuple(self._tranches[firm])
+
+    def principal_usd(self, firm: int) -> float:
+        """A firm's principal outstanding."""
+        return sum(t.principal_usd for t in self._tranches[firm])
+
+    def interest_usd_per_year(self, firm: int, policy_rate: float) -> float:
+        """A firm's interest at this month's rates, USD per year."""
+        return sum(t.principal_usd * t.rate(policy_rate) for t in self._tranches[firm])
+
+    def add(self, firm: int, tranche: DebtTranche) -> None:
+        """A new loan or note of `firm`."""
+        self._tranches[firm].append(tranche)
+
+    def remove(self, firm: int, tranche: DebtTranche) -> None:
+        """A tranche repaid or replaced."""
+        self._tranches[firm].remove(tranche)
+
+    def clear(self, firm: int) -> None:
+        """A bankrupt firm's debt goes to its creditors."""
+        self._tranches[firm] = []

@@ -18,14 +18,6 @@ MARKET = -1  # owner index of machines and sites held by the secondary market (n
 NO_SITE = -1  # site index of machines in storage
 
 
-class Contract:
-    """How a site buys power (int codes: plain class attributes are fast on the hot path)."""
-
-    FIXED_PPA = 0  # fixed $/MWh for the contracted MW, take-or-pay; resale at spot if allowed
-    INDEXED = 1  # pays the contract price scaled by spot / the region's mean, for MWh used
-    SPOT = 2  # pays the region's spot price plus a hosting markup, for MWh used
-
-
 class Mode:
     """What a site is used for."""
 

@@ -10,45 +10,56 @@ may bid, so a first lease is harder to win than the next.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from abm.agents.finance import DebtTranche
-from abm.agents.fleet import Contract, Cooling, Mode
+from abm.agents.fleet import Cooling, Mode
+from abm.agents.industry import Industry
 from abm.agents.leasing import (
+    ConversionParams,
     Lease,
     LeaseBook,
+    LeaseStatus,
     conversion_capex_usd_per_mw_it,
     conversion_lead_months,
     overrun,
 )
-from abm.markets.ai_demand import AiMarket, LeaseRequest
-
-if TYPE_CHECKING:
-    from abm.model import MiningModel
+from abm.events import EventLog
+from abm.markets.ai_demand import AiDemandParams, AiMarket, LeaseRequest
+from abm.markets.economics import Contract
+from abm.markets.readings import MarketReadings
 
 
 class AiHosting:
-    """AI market, lease book and per-firm AI state of one run."""
+    """The AI lease book and per-firm AI state of one run, and what firms may do with them.
+
+    Firms offer sites (`offer_sites`), hire an AI team (`hire_team`) and bring vacant AI
+    sites back to mining (`return_to_mining`); the monthly round does the rest.
+    """
 
     def __init__(
         self,
-        model: MiningModel,
-        n_firms: int,
-        market_rng: np.random.Generator,
+        industry: Industry,
+        market: AiMarket,
+        ai: AiDemandParams,
+        conversion: ConversionParams,
+        readings: MarketReadings,
+        events: EventLog,
         rng: np.random.Generator,
     ):
-        self.model = model
-        self.params = model.params.conversion
-        self.market = AiMarket(model.params.ai, model.dates, market_rng)
+        self.industry = industry
+        self.market = market
+        self.ai = ai
+        self.params = conversion
+        self.readings = readings
+        self.events = events
         self.rng = rng
         self.book = LeaseBook()
-        n = n_firms
+        n = industry.n_firms
         self.track_mw = np.zeros(n)  # AI MW each firm delivered on time
         self.ai_team = np.zeros(n, dtype=bool)  # announced pivots: what peers see
         self.ai_book_usd = np.zeros(n)  # conversion capex at cost
-        self.ai_value_usd = np.zeros(n)  # AI sites: leases at PV of NOI, conversions at cost
         self.offered: set[int] = set()  # sites firms put up for AI tenants
         self.vacant_since: dict[int, int] = {}  # AI-ready site -> month it became vacant
         self.returning: dict[int, int] = {}  # site -> month it mines again
@@ -57,7 +68,7 @@ class AiHosting:
         self.month_rent_usd = np.zeros(n)
 
     # --- per-firm views -----------------------------------------------------------------
-    def mw_by_firm(self, statuses: tuple[str, ...]) -> np.ndarray:
+    def mw_by_firm(self, statuses: tuple[LeaseStatus, ...]) -> np.ndarray:
         """IT MW of each firm's leases in the given statuses."""
         mw = np.zeros(len(self.ai_team))
         for lease in self.book.leases:
@@ -65,18 +76,12 @@ class AiHosting:
                 mw[lease.firm] += lease.mw_it
         return mw
 
-    def site_mw_by_firm(self, mode: Mode) -> np.ndarray:
-        """Gross MW of each firm's sites in `mode`."""
-        s = self.model.sites
-        owned = (s.firm >= 0) & (s.mode == mode)
-        return np.bincount(s.firm[owned], s.gross_mw[owned], len(self.ai_team))
-
     def typical_lease(self, date) -> tuple[float, bool, float, float]:
         """Demand-weighted tenant terms a firm expects a request to ask for today.
 
         Returns (min readiness, liquid required, escalator per year, NOI margin).
         """
-        tenants = self.model.params.ai.tenants
+        tenants = self.ai.tenants
         weights = np.array([t.demand_share for t in tenants])
         increment, liquid, _ = self.market.requirements(date)
         readiness = float(weights @ [t.min_readiness for t in tenants]) + increment
@@ -90,17 +95,35 @@ class AiHosting:
         Readiness, plus the firm's track record of MW delivered on time, plus a bonus for
         contracted firm power (tenants sign 10-15 year leases on power they can count on).
         """
-        s = self.model.sites
+        s = self.industry.sites
         firm = int(s.firm[site])
-        bonus = self.params.track_record_weight * math.log1p(self.track_mw[firm] / 100.0)
+        bonus = self.params.track_record_weight * math.log1p(
+            self.track_mw[firm] / self.params.track_record_scale_mw
+        )
         if s.contract[site] == Contract.FIXED_PPA:
             bonus += self.params.firm_power_score_bonus
         return float(s.readiness[site]) + bonus
 
+    # --- what a firm may do ---------------------------------------------------------------
+    def offer_sites(self, firm: int, sites: set[int]) -> None:
+        """`sites` are the firm's offers to tenants from now on (its earlier offers lapse)."""
+        mine = set(self.industry.site_rows(firm).tolist())
+        self.offered = (self.offered - mine) | sites
+
+    def hire_team(self, firm: int) -> None:
+        """A firm hires an AI sales and delivery team: it may bid, and its peers see it."""
+        if not self.ai_team[firm]:
+            self.ai_team[firm] = True
+            self.events.add("ai_team_hired", firm)
+
+    def waited_months(self, site: int) -> int:
+        """Months a site has been vacant (0 if it is not)."""
+        return self.month - self.vacant_since.get(site, self.month)
+
     # --- the monthly round --------------------------------------------------------------
     def month_end(self, month_last_day: np.datetime64) -> None:
         """Finish conversions, collect rent, draw defaults, award requests, move the index."""
-        if not self.model.params.ai.enabled:
+        if not self.ai.enabled:
             return
         self.month_rent_usd[:] = 0.0
         date = month_last_day
@@ -117,13 +140,14 @@ class AiHosting:
 
         A lease in service is worth the PV of its remaining NOI; a conversion its cost.
         """
-        self.ai_value_usd[:] = 0.0
+        value = self.industry.ai_value_usd
+        value[:] = 0.0
         for lease in self.book.active():
-            self.ai_value_usd[lease.firm] += self._lease_value_usd(lease)
+            value[lease.firm] += self._lease_value_usd(lease)
 
     def _lease_value_usd(self, lease: Lease) -> float:
         """A lease in service at the PV of its remaining NOI; a conversion at its cost."""
-        if lease.status == "in_service":
+        if lease.status == LeaseStatus.IN_SERVICE:
             return lease.remaining_noi_value_usd(self.params.lease_discount_rate)
         return lease.capex_usd
 
@@ -141,59 +165,56 @@ class AiHosting:
                 self.ai_book_usd[buyer] += lease.capex_usd
                 self.book.transfer(lease, buyer)
             else:
-                lease.status = "terminated"
+                lease.status = LeaseStatus.TERMINATED
         self.offered.discard(site)
         if buyer < 0:
             self.vacant_since.pop(site, None)
             self.returning.pop(site, None)
 
     def _finish_conversions(self) -> None:
-        m = self.model
         for lease in self.book.leases:
-            if lease.status == "converting" and self.month >= lease.ready_month:
-                lease.status = "in_service"
-                m.sites.mode[lease.site] = Mode.AI_HOSTING
+            if lease.status == LeaseStatus.CONVERTING and self.month >= lease.ready_month:
+                lease.status = LeaseStatus.IN_SERVICE
+                self.industry.sites.mode[lease.site] = Mode.AI_HOSTING
                 self.vacant_since.pop(lease.site, None)
                 on_time = lease.ready_month <= lease.promised_month
                 if on_time:
                     self.track_mw[lease.firm] += lease.mw_it
-                m.events.add(
+                self.events.add(
                     "conversion_done", lease.firm, site=lease.site, mw=lease.mw_it, on_time=on_time
                 )
 
     def _finish_returns(self) -> None:
         for site, month in list(self.returning.items()):
             if self.month >= month:
-                self.model.sites.mode[site] = Mode.MINING
+                self.industry.sites.mode[site] = Mode.MINING
                 del self.returning[site]
-                self.model.events.add(
-                    "return_to_mining", int(self.model.sites.firm[site]), site=site
-                )
+                self.events.add("return_to_mining", int(self.industry.sites.firm[site]), site=site)
 
     def _collect_rent_and_defaults(self, date) -> None:
-        m = self.model
+        ledger = self.industry.ledger
         for lease in self.book.leases:
-            if lease.status != "in_service":
+            if lease.status != LeaseStatus.IN_SERVICE:
                 continue
             if self.rng.random() < self.market.default_probability(lease.tenant, date):
-                lease.status = "defaulted"
+                lease.status = LeaseStatus.DEFAULTED
                 self._vacate(lease.site)
-                m.events.add("tenant_default", lease.firm, site=lease.site, mw=lease.mw_it)
+                self.events.add("tenant_default", lease.firm, site=lease.site, mw=lease.mw_it)
                 continue
             rent = lease.rent_usd()
-            m.ledger.receive(lease.firm, "ai_rent_usd", rent)
-            m.ledger.pay(lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin))
+            ledger.receive(lease.firm, "ai_rent_usd", rent)
+            ledger.pay(lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin))
             self.month_rent_usd[lease.firm] += rent
             lease.months_paid += 1
             if lease.months_paid >= lease.term_months:
-                lease.status = "ended"
+                lease.status = LeaseStatus.ENDED
                 self._vacate(lease.site)
-                m.events.add("lease_ended", lease.firm, site=lease.site, mw=lease.mw_it)
+                self.events.add("lease_ended", lease.firm, site=lease.site, mw=lease.mw_it)
 
     def _vacate(self, site: int) -> None:
         """A site whose tenant left stays AI-ready and can be re-let or returned to mining."""
         self.vacant_since[site] = self.month
-        if self.model.sites.firm[site] >= 0:
+        if self.industry.sites.firm[site] >= 0:
             self.offered.add(site)
 
     def is_vacant(self, site: int) -> bool:
@@ -202,18 +223,18 @@ class AiHosting:
 
     def return_to_mining(self, site: int) -> None:
         """Spend capex and months to bring a vacant AI site back to mining."""
-        m, p = self.model, self.params
-        firm = int(m.sites.firm[site])
-        cost = p.return_to_mining_usd_per_mw * m.sites.gross_mw[site]
-        m.ledger.pay(firm, "capex_usd", cost)
+        sites, p = self.industry.sites, self.params
+        firm = int(sites.firm[site])
+        cost = p.return_to_mining_usd_per_mw * sites.gross_mw[site]
+        self.industry.ledger.pay(firm, "capex_usd", cost)
         del self.vacant_since[site]
         self.offered.discard(site)
-        m.sites.mode[site] = Mode.CONVERTING
+        sites.mode[site] = Mode.CONVERTING
         self.returning[site] = self.month + math.ceil(p.return_to_mining_months)
 
     def _clear_requests(self, date) -> float:
         """Award this month's requests; return the MW supplied (miners + non-miners)."""
-        m = self.model
+        sites, alive = self.industry.sites, self.industry.alive
         requests = self.market.requests(self.month, date)
         self.demand_mw = sum(r.mw_it for r in requests)
         nonminer_left = self.market.nonminer_supply_mw(self.month)
@@ -222,9 +243,9 @@ class AiHosting:
             bids = [
                 (self.score(site), site)
                 for site in sorted(self.offered)
-                if m.sites.firm[site] >= 0
-                and m.alive[m.sites.firm[site]]
-                and self.ai_team[m.sites.firm[site]]
+                if sites.firm[site] >= 0
+                and alive[sites.firm[site]]
+                and self.ai_team[sites.firm[site]]
                 and self.score(site) >= request.min_readiness
             ]
             best = max(bids, default=None)
@@ -243,8 +264,8 @@ class AiHosting:
 
         Returns 0 (no lease) when the firm cannot finance its equity share.
         """
-        m, p = self.model, self.params
-        s = m.sites
+        industry, p = self.industry, self.params
+        s = industry.sites
         firm = int(s.firm[site])
         mw_it = min(request.mw_it, s.gross_mw[site] * p.it_ratio)
         vacant = self.is_vacant(site)
@@ -253,11 +274,13 @@ class AiHosting:
             capex, lead = 0.0, p.relet_months
         else:
             capex = mw_it * conversion_capex_usd_per_mw_it(s.readiness[site], liquid_missing, p)
-            lead = conversion_lead_months(s.readiness[site], p) + (2.0 if liquid_missing else 0.0)
+            lead = conversion_lead_months(s.readiness[site], p)
+            lead += p.liquid_retrofit_months if liquid_missing else 0.0
         actual_capex = capex * overrun(self.rng, p.overrun_sigma)
         actual_lead = lead * overrun(self.rng, p.overrun_sigma)
         debt = p.project_loan_to_cost * actual_capex
-        if m.ledger.cash_usd[firm] - (actual_capex - debt) < m.last_month_costs_usd[firm]:
+        cash = industry.ledger.cash_usd[firm]
+        if cash - (actual_capex - debt) < industry.last_month_costs_usd[firm]:
             return 0.0  # cannot fund the equity share and keep a month of costs
         lease = Lease(
             lease_id=self.book.next_id(),
@@ -278,15 +301,16 @@ class AiHosting:
         self.offered.discard(site)
         self.vacant_since.pop(site, None)
         if actual_capex > 0:
-            m.ledger.pay(firm, "capex_usd", actual_capex)
-            m.ledger.receive(firm, "debt_drawn_usd", debt)
-            maturity = m.step_index + m.steps_in_years((lead + request.term_months) / 12.0)
-            m.miners[firm].debt.append(DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
+            industry.ledger.pay(firm, "capex_usd", actual_capex)
+            industry.ledger.receive(firm, "debt_drawn_usd", debt)
+            r = self.readings
+            maturity = r.step_index + r.steps_in_years((lead + request.term_months) / 12.0)
+            industry.debt.add(firm, DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
             self.ai_book_usd[firm] += actual_capex
-            self.ai_value_usd[firm] += actual_capex
+            industry.ai_value_usd[firm] += actual_capex
         s.mode[site] = Mode.CONVERTING
-        m.clear_site(site)
-        m.events.add(
+        industry.clear_site(site)
+        self.events.add(
             "lease_signed",
             firm,
             site=site,

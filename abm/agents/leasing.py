@@ -9,6 +9,7 @@ bipartite graph between firms and tenants, kept by the `LeaseBook`.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 
 import networkx as nx
@@ -17,6 +18,16 @@ import numpy as np
 from abm.params import param
 
 KW_PER_MW = 1000.0
+
+
+class LeaseStatus(enum.StrEnum):
+    """Where a lease stands; active leases are converting or in service."""
+
+    CONVERTING = "converting"
+    IN_SERVICE = "in_service"
+    ENDED = "ended"
+    DEFAULTED = "defaulted"
+    TERMINATED = "terminated"  # its site was sold off with no buyer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +85,13 @@ class ConversionParams:
         0.1, lo=0.0, hi=1.0, doc="score tenants add for contracted firm power (a PPA) (assumption)"
     )
     track_record_weight: float = param(
-        0.15, lo=0.0, doc="score added per log(1 + MW delivered on time / 100) (assumption)"
+        0.15, lo=0.0, doc="score added per log(1 + MW delivered on time / scale) (assumption)"
+    )
+    track_record_scale_mw: float = param(
+        100.0, lo=0.0, lo_open=True, doc="MW delivered on time that earn log(2) x weight"
+    )
+    liquid_retrofit_months: float = param(
+        2.0, lo=0.0, doc="extra months where liquid cooling is required and absent (assumption)"
     )
 
 
@@ -120,7 +137,7 @@ class Lease:
     ready_month: int  # when the site is actually ready (with overrun)
     capex_usd: float = 0.0  # conversion capex actually spent
     months_paid: int = 0
-    status: str = "converting"  # converting, in_service, ended, defaulted, terminated
+    status: LeaseStatus = LeaseStatus.CONVERTING
 
     def remaining_noi_value_usd(self, rate_per_year: float) -> float:
         """PV of the NOI still to come under this lease, at `rate_per_year` (continuous)."""
@@ -174,7 +191,8 @@ class LeaseBook:
 
     def active(self) -> list[Lease]:
         """Leases converting or in service."""
-        return [lease for lease in self.leases if lease.status in ("converting", "in_service")]
+        active = (LeaseStatus.CONVERTING, LeaseStatus.IN_SERVICE)
+        return [lease for lease in self.leases if lease.status in active]
 
     def next_id(self) -> int:
         """Id for the next lease."""

@@ -1,20 +1,24 @@
-"""A mining firm: a mesa Agent that owns sites, machines and a balance sheet, and decides.
+"""A mining firm: a mesa Agent that decides, month by month and quarter by quarter.
 
-The firm's cash, BTC and flows live in the model's per-firm arrays (row `self.index`); its
-sites and machines are rows of the model's `Sites` and `Fleet` tables. Daily operations are
-vectorized in the model; this class holds the monthly finance and quarterly fleet decisions.
+The firm's sites, machines, cash, BTC and debt are its rows of the `Industry` it receives;
+it changes them only through the industry's and the AI hosting round's methods, and it
+reads the markets from the `MarketReadings` it is given. Daily operations are vectorized
+in the industry; this class holds the monthly finance and the quarterly strategy and fleet
+decisions.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
+import networkx as nx
 import numpy as np
 
 from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
 from abm.agents.fleet import Cooling, MachineState, Mode
+from abm.agents.hosting import AiHosting
+from abm.agents.industry import Industry, SiteReview
 from abm.agents.leasing import conversion_capex_usd_per_mw_it, upgrade_steps
+from abm.agents.population import FirmSeed
 from abm.agents.strategy import (
     award_chance,
     herded_belief,
@@ -22,79 +26,59 @@ from abm.agents.strategy import (
     mining_value_usd_per_mw,
 )
 from abm.chain import COIN_SAT
-
-if TYPE_CHECKING:
-    from abm.agents.population import FirmSeed
-    from abm.model import MiningModel
-
-DAYS_PER_MONTH = 365.25 / 12
+from abm.markets.economics import margin_usd_per_th_day
+from abm.markets.readings import MarketReadings
+from abm.network.peers import pivot_share
+from abm.units import DAYS_PER_MONTH
 
 
 class Miner(mesa.Agent):
-    """A firm: listed miner or private bloc."""
+    """A firm: listed miner or private bloc.
 
-    model: MiningModel
+    Args:
+        model: the mesa model it is registered with (never read by the firm).
+        index: its row in the industry's per-firm arrays.
+        seed: its drawn attributes.
+        industry, hosting, readings, peers: what the firm may act on and observe.
+        rules: the scenario (read only).
+    """
 
-    def __init__(self, model: MiningModel, index: int, seed: FirmSeed):
+    def __init__(
+        self,
+        model: mesa.Model,
+        index: int,
+        seed: FirmSeed,
+        industry: Industry,
+        hosting: AiHosting,
+        readings: MarketReadings,
+        peers: nx.Graph,
+        rules,
+    ):
         super().__init__(model)
         self.index = index
         self.name = seed.name
         self.group = seed.group
         self.listed = seed.listed
-        self.debt: list[DebtTranche] = list(seed.debt)
-        self.btc_sell_share = seed.btc_sell_share
         self.payback_months = seed.payback_months
         self.ai_optimism = seed.ai_optimism
         self.hurdle = seed.hurdle
+        self.industry, self.hosting, self.readings, self.peers = industry, hosting, readings, peers
+        self.rules = rules
 
     # --- balance sheet ---------------------------------------------------------------
     @property
     def cash_usd(self) -> float:
         """Cash on hand."""
-        return float(self.model.ledger.cash_usd[self.index])
+        return float(self.industry.ledger.cash_usd[self.index])
 
     @property
     def debt_usd(self) -> float:
         """Principal outstanding."""
-        return sum(t.principal_usd for t in self.debt)
-
-    def site_rows(self) -> np.ndarray:
-        """Indices of this firm's sites in the model's site table."""
-        return np.flatnonzero(self.model.sites.firm == self.index)
-
-    def machine_rows(self, state: MachineState | None = None) -> np.ndarray:
-        """Indices of this firm's vintages, optionally only those in `state`."""
-        fleet = self.model.fleet
-        mine = fleet.firm == self.index
-        if state is not None:
-            mine &= fleet.state == state
-        return np.flatnonzero(mine)
-
-    def assets_usd(self) -> float:
-        """Everything the firm owns, valued today.
-
-        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
-        converting), machines at secondary prices, BTC at market, and cash.
-        """
-        m = self.model
-        sites = self.site_rows()
-        mining_sites = m.sites.mode[sites] != Mode.AI_HOSTING
-        sites_mw = m.sites.gross_mw[sites[mining_sites]].sum()
-        rows = self.machine_rows()
-        machines = float((m.fleet.th[rows] * m.machine_value_usd_per_th[rows]).sum())
-        btc = m.ledger.btc_sat[self.index] / COIN_SAT * m.btc_price_usd
-        return (
-            sites_mw * m.site_value_usd_per_mw()
-            + m.hosting.ai_value_usd[self.index]
-            + machines
-            + btc
-            + max(self.cash_usd, 0.0)
-        )
+        return self.industry.debt.principal_usd(self.index)
 
     def leverage(self) -> float:
         """Debt over assets (1 if the firm has no assets left)."""
-        assets = self.assets_usd()
-        return self.debt_usd / assets if assets > 0 else 1.0
+        return self.industry.leverage(self.index)
 
     # --- monthly finance -------------------------------------------------------------
     def monthly_finance(self, month_costs_usd: float) -> bool:
@@ -103,12 +87,13 @@ class Miner(mesa.Agent):
         `month_costs_usd` is last month's power and opex: the firm keeps
         `min_cash_months` of it in cash, selling BTC, dormant machines, or borrowing.
         """
-        m, fin, ledger, i = self.model, self.model.params.finance, self.model.ledger, self.index
-        owned_mw = m.sites.gross_mw[self.site_rows()].sum()
+        industry, fin, i = self.industry, self.rules.finance, self.index
+        ledger = industry.ledger
+        owned_mw = industry.sites.gross_mw[industry.site_rows(i)].sum()
         ledger.pay(i, "ga_usd", fin.ga_usd_per_mw_year * owned_mw / 12.0)
-        if m.hosting.ai_team[i]:
-            ledger.pay(i, "ai_team_usd", m.params.conversion.ai_team_usd_per_year / 12.0)
-        interest = sum(t.principal_usd * t.rate(m.policy_rate) for t in self.debt) / 12.0
+        if self.hosting.ai_team[i]:
+            ledger.pay(i, "ai_team_usd", self.rules.conversion.ai_team_usd_per_year / 12.0)
+        interest = industry.debt.interest_usd_per_year(i, self.readings.policy_rate) / 12.0
         ledger.pay(i, "interest_usd", interest)
         self._roll_maturing_debt()
         target = fin.min_cash_months * (month_costs_usd + interest)
@@ -121,52 +106,45 @@ class Miner(mesa.Agent):
         return self.cash_usd >= 0
 
     def _roll_maturing_debt(self) -> None:
-        m, fin = self.model, self.model.params.finance
-        due = [t for t in self.debt if t.maturity_step <= m.step_index]
+        industry, fin, r, i = self.industry, self.rules.finance, self.readings, self.index
+        due = [t for t in industry.debt.of(i) if t.maturity_step <= r.step_index]
         if not due:
             return
         leverage = self.leverage()
         for tranche in due:
-            self.debt.remove(tranche)
+            industry.debt.remove(i, tranche)
             if leverage < fin.refinance_max_leverage:
                 spread = credit_spread(leverage, fin)
-                self.debt.append(
-                    DebtTranche(
-                        tranche.principal_usd,
-                        spread,
-                        None if tranche.fixed_rate is None else m.policy_rate + spread,
-                        m.step_index + m.steps_in_years(fin.refinance_term_years),
-                    )
-                )
-                m.events.add("refinance", self.index, usd=tranche.principal_usd)
+                fixed = None if tranche.fixed_rate is None else r.policy_rate + spread
+                maturity = r.step_index + r.steps_in_years(fin.refinance_term_years)
+                industry.debt.add(i, DebtTranche(tranche.principal_usd, spread, fixed, maturity))
+                industry.events.add("refinance", i, usd=tranche.principal_usd)
             else:
-                self.model.ledger.pay(self.index, "debt_repaid_usd", tranche.principal_usd)
-                m.events.add("debt_repaid", self.index, usd=tranche.principal_usd)
+                industry.ledger.pay(i, "debt_repaid_usd", tranche.principal_usd)
+                industry.events.add("debt_repaid", i, usd=tranche.principal_usd)
 
     def _borrow(self, amount_usd: float, term_years: float) -> None:
-        m = self.model
-        spread = credit_spread(self.leverage(), m.params.finance)
-        maturity = m.step_index + m.steps_in_years(term_years)
-        self.debt.append(DebtTranche(amount_usd, spread, None, maturity))
-        m.ledger.receive(self.index, "debt_drawn_usd", amount_usd)
-        m.events.add("borrow", self.index, usd=amount_usd)
+        industry, r = self.industry, self.readings
+        spread = credit_spread(self.leverage(), self.rules.finance)
+        maturity = r.step_index + r.steps_in_years(term_years)
+        industry.debt.add(self.index, DebtTranche(amount_usd, spread, None, maturity))
+        industry.ledger.receive(self.index, "debt_drawn_usd", amount_usd)
+        industry.events.add("borrow", self.index, usd=amount_usd)
 
     def _sell_btc(self, need_usd: float) -> None:
         """Sell treasury BTC worth up to `need_usd` at today's price."""
-        m = self.model
-        sat = min(
-            int(np.ceil(need_usd / m.btc_price_usd * COIN_SAT)), int(m.ledger.btc_sat[self.index])
-        )
+        ledger, price = self.industry.ledger, self.readings.btc_price_usd
+        sat = min(int(np.ceil(need_usd / price * COIN_SAT)), int(ledger.btc_sat[self.index]))
         if sat > 0:
-            m.ledger.sell_btc(self.index, sat, m.btc_price_usd)
+            ledger.sell_btc(self.index, sat, price)
 
     def _sell_dormant_machines(self) -> None:
         """Distress: sell every dormant machine to the secondary market."""
-        for row in self.machine_rows(MachineState.DORMANT):
-            self.model.sell_machines(row)
+        for row in self.industry.machine_rows(self.index, MachineState.DORMANT):
+            self.industry.sell_machines(row)
 
     # --- quarterly strategy: mining or AI, site by site -------------------------------
-    def review_strategy(self) -> None:
+    def review_strategy(self, review: SiteReview) -> None:
         """Offer each AI-suitable mining site to tenants when leasing beats mining it.
 
         Expected gain of offering = award chance x (lease NOI value - capex - mining value
@@ -174,35 +152,29 @@ class Miner(mesa.Agent):
         capex and the firm can fund the equity share. Vacant AI sites that found no tenant
         for a while go back to mining.
         """
-        m = self.model
-        if not m.params.ai.enabled:
+        if not self.rules.ai.enabled:
             return
-        hosting, sp = m.hosting, m.params.strategy
-        sites = [int(s) for s in self.site_rows() if m.sites.ai_suitable[s]]
+        hosting, sp, table = self.hosting, self.rules.strategy, self.industry.sites
+        sites = [int(s) for s in self.industry.site_rows(self.index) if table.ai_suitable[s]]
         for site in sites:
-            waited = hosting.month - hosting.vacant_since.get(site, hosting.month)
+            waited = hosting.waited_months(site)
             if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining:
                 hosting.return_to_mining(site)
-        candidates = [s for s in sites if m.sites.mode[s] == Mode.MINING]
+        candidates = [s for s in sites if table.mode[s] == Mode.MINING]
         offered = {s for s in sites if hosting.is_vacant(s)}
         if candidates:
-            offered |= self._sites_worth_offering(candidates)
-        mine = set(self.site_rows().tolist())
-        hosting.offered = (hosting.offered - mine) | offered
-        if offered and not hosting.ai_team[self.index]:
-            hosting.ai_team[self.index] = True
-            m.events.add("ai_team_hired", self.index)
+            offered |= self._sites_worth_offering(candidates, review)
+        hosting.offer_sites(self.index, offered)
+        if offered:
+            hosting.hire_team(self.index)
 
-    def _sites_worth_offering(self, candidates: list[int]) -> set[int]:
-        m = self.model
-        hosting, sp, cp = m.hosting, m.params.strategy, m.params.conversion
-        rate = cost_of_capital(m.policy_rate, self.leverage(), m.params.finance)
-        belief = herded_belief(
-            self.ai_optimism, m.peer_pivot_share(self.index), sp.herding_strength
-        )
-        required, liquid_required, escalator, noi_margin = hosting.typical_lease(
-            m.dates[m.step_index]
-        )
+    def _sites_worth_offering(self, candidates: list[int], review: SiteReview) -> set[int]:
+        industry, hosting, r = self.industry, self.hosting, self.readings
+        sp, cp = self.rules.strategy, self.rules.conversion
+        rate = cost_of_capital(r.policy_rate, self.leverage(), self.rules.finance)
+        peers_pivoted = pivot_share(self.peers, self.index, hosting.ai_team)
+        belief = herded_belief(self.ai_optimism, peers_pivoted, sp.herding_strength)
+        required, liquid_required, escalator, noi_margin = hosting.typical_lease(r.date)
         lease_pv = lease_value_usd_per_mw_it(
             hosting.market.lease_index_usd_per_kw_month,
             escalator,
@@ -210,22 +182,23 @@ class Miner(mesa.Agent):
             rate,
             sp.horizon_years,
         )
-        cost, j_per_th = m.review_cost_usd_per_mwh, m.review_j_per_th
-        budget = self.cash_usd - m.last_month_costs_usd[self.index]
+        cost, j_per_th = review.cost_usd_per_mwh, review.j_per_th
+        budget = self.cash_usd - industry.last_month_costs_usd[self.index]
+        table = industry.sites
         offered = set()
         for site in candidates:
-            gross = float(m.sites.gross_mw[site])
+            gross = float(table.gross_mw[site])
             mine_pv = gross * mining_value_usd_per_mw(
-                m.hashprice_expectation_usd_per_ph_day,
-                m.params.asic.hashprice_decline_per_year,
-                m.years_to_halving(),
+                r.hashprice_expectation_usd_per_ph_day,
+                self.rules.asic.hashprice_decline_per_year,
+                r.years_to_halving(),
                 j_per_th[site],
                 cost[site],
                 rate,
                 sp.horizon_years,
             )
-            liquid_missing = liquid_required and m.sites.cooling[site] != Cooling.LIQUID_READY
-            readiness = float(m.sites.readiness[site])
+            liquid_missing = liquid_required and table.cooling[site] != Cooling.LIQUID_READY
+            readiness = float(table.readiness[site])
             steps = upgrade_steps(hosting.score(site), readiness, required, cp)
             upgraded = min(readiness + steps * cp.readiness_upgrade_step, 1.0)
             upgrade_usd = steps * cp.readiness_upgrade_usd_per_mw * gross
@@ -238,67 +211,61 @@ class Miner(mesa.Agent):
             if gain > self.hurdle * capex and equity <= budget:
                 offered.add(site)
                 budget -= equity
-                if steps:
-                    self._invest_ahead(site, upgraded, upgrade_usd)
+                if steps:  # flexible site design: invest ahead to meet tenants' standards
+                    industry.upgrade_readiness(site, upgraded, upgrade_usd)
         return offered
-
-    def _invest_ahead(self, site: int, readiness: float, usd: float) -> None:
-        """Flexible site design: cooling and electrical work that raises a site's readiness."""
-        m = self.model
-        m.ledger.pay(self.index, "capex_usd", usd)
-        m.sites.readiness[site] = readiness
-        m.events.add("readiness_upgrade", self.index, site=site, usd=usd, readiness=readiness)
 
     # --- quarterly fleet review ------------------------------------------------------
 
-    def review_fleet(self) -> None:
+    def review_fleet(self, review: SiteReview) -> None:
         """Mothball machines that lose money, scrap old ones, redeploy or buy to fill MW."""
-        m = self.model
-        fleet, policy = m.fleet, m.params.fleet
-        hashprice_th_day = m.hashprice_expectation_usd_per_ph_day / 1000.0
-        cost_per_mwh = m.review_cost_usd_per_mwh
-        for row in self.machine_rows(MachineState.DEPLOYED):
-            margin = hashprice_th_day - fleet.j_per_th[row] * 24e-6 * cost_per_mwh[fleet.site[row]]
+        industry, policy = self.industry, self.rules.fleet
+        fleet, i = industry.fleet, self.index
+        hashprice = self.readings.hashprice_expectation_usd_per_ph_day
+        cost_per_mwh = review.cost_usd_per_mwh
+        for row in industry.machine_rows(i, MachineState.DEPLOYED):
+            margin = margin_usd_per_th_day(
+                hashprice, fleet.j_per_th[row], cost_per_mwh[fleet.site[row]]
+            )
             if margin < 0:
-                m.mothball(row)
-        for row in self.machine_rows(MachineState.DORMANT):
-            if m.age_years(row) > policy.scrap_age_years:
-                m.scrap(row)
+                industry.mothball(row)
+        for row in industry.machine_rows(i, MachineState.DORMANT):
+            if industry.age_years(row) > policy.scrap_age_years:
+                industry.scrap(row)
         free_mw = self._free_mw_by_site()
-        for row in self.machine_rows(MachineState.DORMANT):
-            self._redeploy(row, free_mw, hashprice_th_day, cost_per_mwh)
-        self._buy_new(free_mw, hashprice_th_day, cost_per_mwh)
+        for row in industry.machine_rows(i, MachineState.DORMANT):
+            self._redeploy(row, free_mw, hashprice, cost_per_mwh)
+        self._buy_new(free_mw, hashprice, cost_per_mwh)
 
     def _free_mw_by_site(self) -> dict[int, float]:
-        m = self.model
-        deployed = m.fleet.deployed_mw_by_site(m.sites.n)
+        sites = self.industry.sites
+        deployed = self.industry.fleet.deployed_mw_by_site(sites.n)
         return {
-            int(s): float(m.sites.gross_mw[s] - deployed[s])
-            for s in self.site_rows()
-            if m.sites.mode[s] == Mode.MINING
+            int(s): float(sites.gross_mw[s] - deployed[s])
+            for s in self.industry.site_rows(self.index)
+            if sites.mode[s] == Mode.MINING
         }
 
-    def _redeploy(self, row: int, free_mw: dict, hashprice_th_day: float, cost: np.ndarray) -> None:
-        fleet = self.model.fleet
+    def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
+        fleet = self.industry.fleet
         power_mw = fleet.th[row] * fleet.j_per_th[row] * 1e-6
         for site, mw in free_mw.items():
-            margin = hashprice_th_day - fleet.j_per_th[row] * 24e-6 * cost[site]
+            margin = margin_usd_per_th_day(hashprice, fleet.j_per_th[row], cost[site])
             if margin > 0 and mw >= power_mw:
-                self.model.deploy(row, site)
+                self.industry.deploy(row, site)
                 free_mw[site] -= power_mw
                 return
 
-    def _buy_new(self, free_mw: dict, hashprice_th_day: float, cost: np.ndarray) -> None:
+    def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's."""
-        m = self.model
-        policy = m.params.fleet
+        industry, policy = self.industry, self.rules.fleet
         budget = policy.capex_cash_share * (
-            self.cash_usd - policy.cash_reserve_months * m.last_month_costs_usd[self.index]
+            self.cash_usd - policy.cash_reserve_months * industry.last_month_costs_usd[self.index]
         )
-        gen_index, gen = m.newest_generation()
-        price_th = m.new_price_usd_per_th(gen)
+        gen_index, gen = industry.newest_generation()
+        price_th = industry.new_price_usd_per_th(gen)
         for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):
-            margin = hashprice_th_day - gen.j_per_th * 24e-6 * cost[site]
+            margin = margin_usd_per_th_day(hashprice, gen.j_per_th, cost[site])
             if budget <= 0 or margin <= 0 or mw <= 0:
                 continue
             if price_th / (margin * DAYS_PER_MONTH) > self.payback_months:
@@ -306,5 +273,5 @@ class Miner(mesa.Agent):
             th = min(mw * 1e6 / gen.j_per_th, budget / price_th)
             if th * gen.j_per_th * 1e-6 < 0.05:  # below 50 kW: not worth an order
                 continue
-            m.buy_machines(self.index, site, gen_index, th, price_th)
+            industry.buy_machines(self.index, site, gen_index, th, price_th)
             budget -= th * price_th

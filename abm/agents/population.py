@@ -14,12 +14,69 @@ import datetime as dt
 import numpy as np
 
 from abm.agents.finance import DebtTranche, FinanceParams, credit_spread
-from abm.agents.fleet import Contract, Cooling
+from abm.agents.fleet import Cooling
+from abm.markets.economics import Contract
 from abm.params import param
 
 CONTRACTS = ("fixed_ppa", "indexed", "spot")
 COOLINGS = ("air", "hydro", "immersion", "liquid_ready")
-READINESS_BY_COOLING = {"air": 0.25, "hydro": 0.45, "immersion": 0.55, "liquid_ready": 0.8}
+
+
+def _check_range(name: str, bounds: tuple[float, float]) -> str | None:
+    if len(bounds) != 2 or bounds[0] > bounds[1]:
+        return f"{name} needs two numbers, low <= high; got {list(bounds)}"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawParams:
+    """How drawn firms scatter around their group's means (assumptions, no public source).
+
+    Multipliers are uniform on [low, high]; every number here is a modelling assumption
+    whose effect is reported by sensitivity runs, not a calibrated fact.
+    """
+
+    readiness_by_cooling: tuple[float, ...] = param(
+        (0.25, 0.45, 0.55, 0.8),
+        lo=0.0,
+        hi=1.0,
+        doc="mean AI readiness of a site with air, hydro, immersion, liquid-ready cooling",
+    )
+    readiness_sd: float = param(0.1, lo=0.0, hi=1.0, doc="sd of a site's readiness around that")
+    site_split_concentration: float = param(
+        4.0, lo=0.0, lo_open=True, doc="Dirichlet concentration of a firm's TH over its sites"
+    )
+    ppa_price_floor_usd_per_mwh: float = param(10.0, lo=0.0, doc="lowest drawn PPA price")
+    ppa_years_left_min: float = param(0.25, lo=0.0, doc="shortest remaining PPA term, years")
+    spot_markup_multiplier: tuple[float, ...] = param(
+        (0.5, 1.5), lo=0.0, doc="range of a site's multiplier on its group's spot markup"
+    )
+    cash_months_multiplier: tuple[float, ...] = param(
+        (0.5, 1.5), lo=0.0, doc="range of a firm's multiplier on its group's cash months"
+    )
+    treasury_multiplier: tuple[float, ...] = param(
+        (0.0, 2.0), lo=0.0, doc="range of a firm's multiplier on its group's BTC per EH/s"
+    )
+    payback_multiplier: tuple[float, ...] = param(
+        (0.7, 1.3), lo=0.0, doc="range of a firm's multiplier on its group's payback months"
+    )
+    btc_sell_share_sd: float = param(0.1, lo=0.0, hi=1.0, doc="sd of a firm's BTC sell share")
+    leverage_max: float = param(0.9, lo=0.0, hi=1.0, doc="highest drawn debt / assets")
+    tranches_max: int = param(3, lo=1, hi=20, doc="most debt tranches a drawn firm has")
+    tranche_split_concentration: float = param(
+        3.0, lo=0.0, lo_open=True, doc="Dirichlet concentration of debt over its tranches"
+    )
+    tranche_months_min: int = param(3, lo=1, hi=120, doc="earliest maturity of a tranche, months")
+
+    def check(self) -> str | None:
+        """Four readiness means; multiplier ranges are (low, high)."""
+        if len(self.readiness_by_cooling) != len(COOLINGS):
+            return f"readiness_by_cooling needs {len(COOLINGS)} values, one per {COOLINGS}"
+        for name in ("spot_markup", "cash_months", "treasury", "payback"):
+            problem = _check_range(f"{name}_multiplier", getattr(self, f"{name}_multiplier"))
+            if problem:
+                return problem
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,8 +235,6 @@ class FirmSeed:
     utilization: float  # share of site MW its machines fill at the start
     ai_optimism: float  # belief in [0, 1] that it can win AI leases
     hurdle: float  # required gain over mining, as a share of AI capex
-    debt: list[DebtTranche] = dataclasses.field(default_factory=list)
-    cash_usd: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -240,7 +295,11 @@ def _site_power(
 
 
 def draw_group(
-    group: GroupParams, group_th: float, start: StartConditions, rng: np.random.Generator
+    group: GroupParams,
+    group_th: float,
+    start: StartConditions,
+    draw: DrawParams,
+    rng: np.random.Generator,
 ) -> list[FirmSeed]:
     """Firms of one group sharing `group_th` TH/s, with sites, fleets and finances drawn."""
     sizes = rng.lognormal(0.0, group.size_sigma, group.count)
@@ -250,7 +309,8 @@ def draw_group(
     firms = []
     for i, th in enumerate(firm_th):
         n_sites = 1 + rng.poisson(group.sites_mean - 1.0)
-        site_th = th * rng.dirichlet(np.full(n_sites, 4.0))
+        site_th = th * rng.dirichlet(np.full(n_sites, draw.site_split_concentration))
+        # + 1e-3: a Dirichlet needs positive concentrations where a share is 0
         mix = rng.dirichlet(_weights(group.fleet_shares) * group.fleet_share_noise + 1e-3)
         sites, vintages = [], []
         for s, th_s in enumerate(site_th):
@@ -258,19 +318,21 @@ def draw_group(
             contract = CONTRACTS[rng.choice(3, p=_weights(group.contract_weights))]
             cooling = COOLINGS[rng.choice(4, p=_weights(group.cooling_weights))]
             ppa_price = max(
-                rng.normal(group.ppa_price_usd_per_mwh, group.ppa_price_sd_usd_per_mwh), 10.0
+                rng.normal(group.ppa_price_usd_per_mwh, group.ppa_price_sd_usd_per_mwh),
+                draw.ppa_price_floor_usd_per_mwh,
             )
             power = _site_power(
                 contract,
                 region,
                 ppa_price,
-                rng.uniform(0.25, group.ppa_years_left_max),
+                rng.uniform(draw.ppa_years_left_min, group.ppa_years_left_max),
                 bool(rng.random() < group.ppa_resale_share),
-                group.spot_markup_usd_per_mwh * rng.uniform(0.5, 1.5),
+                group.spot_markup_usd_per_mwh * rng.uniform(*draw.spot_markup_multiplier),
                 group.indexed_discount,
                 start,
             )
-            readiness = float(np.clip(READINESS_BY_COOLING[cooling] + rng.normal(0, 0.1), 0, 1))
+            mean_readiness = draw.readiness_by_cooling[COOLINGS.index(cooling)]
+            readiness = float(np.clip(mean_readiness + rng.normal(0, draw.readiness_sd), 0, 1))
             site_vintages = [
                 VintageSeed(s, gens[g], float(th_s * mix[g]), _bought_step(gens[g], start, rng))
                 for g in range(len(gens))
@@ -288,7 +350,8 @@ def draw_group(
                     bool(rng.random() < group.ai_suitable_share),
                 )
             )
-        leverage = float(np.clip(rng.normal(group.leverage_mean, group.leverage_sd), 0.0, 0.9))
+        leverage = rng.normal(group.leverage_mean, group.leverage_sd)
+        leverage = float(np.clip(leverage, 0.0, draw.leverage_max))
         firms.append(
             FirmSeed(
                 name=f"{group.name}-{i + 1:03d}",
@@ -297,12 +360,17 @@ def draw_group(
                 sites=sites,
                 vintages=vintages,
                 leverage=leverage,
-                cash_months=group.cash_months * rng.uniform(0.5, 1.5),
-                treasury_btc=group.treasury_btc_per_eh * th / 1e6 * rng.uniform(0.0, 2.0),
+                cash_months=group.cash_months * rng.uniform(*draw.cash_months_multiplier),
+                treasury_btc=group.treasury_btc_per_eh
+                * th
+                / 1e6
+                * rng.uniform(*draw.treasury_multiplier),
                 floating_debt_share=group.floating_debt_share,
                 debt_years_max=group.debt_years_max,
-                btc_sell_share=float(np.clip(group.btc_sell_share + rng.normal(0, 0.1), 0, 1)),
-                payback_months=group.payback_months * rng.uniform(0.7, 1.3),
+                btc_sell_share=float(
+                    np.clip(group.btc_sell_share + rng.normal(0, draw.btc_sell_share_sd), 0, 1)
+                ),
+                payback_months=group.payback_months * rng.uniform(*draw.payback_multiplier),
                 utilization=group.utilization,
                 ai_optimism=float(
                     np.clip(rng.normal(group.ai_optimism_mean, group.ai_optimism_sd), 0, 1)
@@ -373,21 +441,27 @@ def finance_firm(
     monthly_power_usd: float,
     start: StartConditions,
     params: FinanceParams,
+    draw: DrawParams,
     rng: np.random.Generator,
-) -> None:
-    """Give a drawn firm its cash and debt tranches from its leverage and costs."""
-    firm.cash_usd = firm.cash_months * monthly_power_usd
-    debt_usd = firm.leverage * (assets_usd + firm.cash_usd)
+) -> tuple[float, list[DebtTranche]]:
+    """A drawn firm's starting cash and debt tranches, from its leverage and costs.
+
+    `assets_usd` is what the firm owns before its cash (sites, machines, BTC).
+    """
+    cash_usd = firm.cash_months * monthly_power_usd
+    debt_usd = firm.leverage * (assets_usd + cash_usd)
+    tranches: list[DebtTranche] = []
     if debt_usd <= 0:
-        return
-    n_tranches = int(rng.integers(1, 4))
-    shares = rng.dirichlet(np.full(n_tranches, 3.0))
-    months_max = max(int(firm.debt_years_max * 12), 3)
+        return cash_usd, tranches
+    n_tranches = int(rng.integers(1, draw.tranches_max + 1))
+    shares = rng.dirichlet(np.full(n_tranches, draw.tranche_split_concentration))
+    months_min = draw.tranche_months_min
+    months_max = max(int(firm.debt_years_max * 12), months_min)
     spread = credit_spread(firm.leverage, params)
     for share in shares:
-        maturity_days = 30.44 * int(rng.integers(3, months_max + 1))
+        maturity_days = 30.44 * int(rng.integers(months_min, months_max + 1))
         floating = rng.random() < firm.floating_debt_share
-        firm.debt.append(
+        tranches.append(
             DebtTranche(
                 principal_usd=float(debt_usd * share),
                 spread=spread,
@@ -395,6 +469,7 @@ def finance_firm(
                 maturity_step=int(maturity_days) // start.dt_days,
             )
         )
+    return cash_usd, tranches
 
 
 def draw_population(
@@ -402,6 +477,7 @@ def draw_population(
     firms: tuple[FirmParams, ...],
     total_th: float,
     start: StartConditions,
+    draw: DrawParams,
     rng: np.random.Generator,
 ) -> list[FirmSeed]:
     """All firms at the start: named firms first, groups share the rest of `total_th`."""
@@ -410,5 +486,6 @@ def draw_population(
     remaining_th = max(total_th - named_th, 0.0)
     share_total = sum(g.network_share for g in groups) or 1.0
     for group in groups:
-        seeds += draw_group(group, remaining_th * group.network_share / share_total, start, rng)
+        group_th = remaining_th * group.network_share / share_total
+        seeds += draw_group(group, group_th, start, draw, rng)
     return seeds

@@ -27,7 +27,8 @@ import math
 
 import numpy as np
 
-from abm.params import param, repeated
+from abm.params import names_problem, param
+from abm.units import as_date
 
 MONTHS_PER_YEAR = 12
 
@@ -199,12 +200,9 @@ class AiDemandParams:
 
     def check(self) -> str | None:
         """Tenant shares sum to 1, terms ordered, eras sorted, index start within its bounds."""
-        if not self.tenants:
-            return "tenants needs at least one tenant type"
-        names = [t.name for t in self.tenants]
-        duplicates = repeated(names)
-        if duplicates:
-            return f"tenants names must be unique; repeated: {', '.join(duplicates)}"
+        problem = names_problem("tenants", "tenant type", [t.name for t in self.tenants])
+        if problem:
+            return problem
         total = math.fsum(t.demand_share for t in self.tenants)
         if abs(total - 1.0) > 1e-9:
             return f"tenants demand_share values must sum to 1; they sum to {total:g}"
@@ -214,12 +212,9 @@ class AiDemandParams:
                     f"tenants {t.name}: term_years_max = {t.term_years_max} is below "
                     f"term_years_min = {t.term_years_min}"
                 )
-        if not self.eras:
-            return "eras needs at least one GPU era"
-        era_names = [e.name for e in self.eras]
-        duplicates = repeated(era_names)
-        if duplicates:
-            return f"eras names must be unique; repeated: {', '.join(duplicates)}"
+        problem = names_problem("eras", "GPU era", [e.name for e in self.eras])
+        if problem:
+            return problem
         for before, after in itertools.pairwise(self.eras):
             if after.start_date <= before.start_date:
                 return (
@@ -255,15 +250,6 @@ class LeaseRequest:
     noi_margin: float  # landlord's net operating income / rent
     min_readiness: float  # tenant base + era increment at the request's date, at most 1
     liquid_required: bool  # the era in force needs direct liquid cooling
-
-
-def as_date(date: dt.date | np.datetime64) -> dt.date:
-    """A calendar date from a `datetime.date` or a numpy datetime64."""
-    if isinstance(date, np.datetime64):
-        return date.astype("datetime64[D]").astype(dt.date)
-    if isinstance(date, dt.datetime):
-        return date.date()
-    return date
 
 
 def month_number(date: dt.date | np.datetime64) -> int:

@@ -19,10 +19,9 @@ import datetime as dt
 
 import numpy as np
 
-from abm.markets.macro import DAYS_PER_YEAR
-from abm.params import param, repeated
-
-MWH_PER_TH_DAY_PER_J_PER_TH = 24e-6  # 1 TH/s at 1 J/TH draws 1 W: 24 Wh = 24e-6 MWh a day
+from abm.markets.economics import power_cost_usd_per_th_day
+from abm.params import names_problem, param
+from abm.units import DAYS_PER_YEAR, TH_PER_PH, as_date
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,25 +104,7 @@ class AsicMarketParams:
 
     def check(self) -> str | None:
         """Generation names must be unique and the table non-empty."""
-        names = [g.name for g in self.generations]
-        if not names:
-            return "generations needs at least one generation"
-        duplicates = repeated(names)
-        if duplicates:
-            return f"generations names must be unique; repeated: {', '.join(duplicates)}"
-        return None
-
-
-def power_cost_usd_per_th_day(j_per_th: np.ndarray | float, power_usd_per_mwh: float):
-    """Cost of powering one TH/s for a day at a power price, USD."""
-    return np.asarray(j_per_th) * MWH_PER_TH_DAY_PER_J_PER_TH * power_usd_per_mwh
-
-
-def breakeven_power_usd_per_mwh(
-    j_per_th: np.ndarray | float, hashprice_usd_per_ph_day: float
-) -> np.ndarray | float:
-    """Power price (USD/MWh) at which a machine's daily margin is zero."""
-    return hashprice_usd_per_ph_day / 1000.0 / (np.asarray(j_per_th) * MWH_PER_TH_DAY_PER_J_PER_TH)
+        return names_problem("generations", "generation", [g.name for g in self.generations])
 
 
 def _annuity_years(rate: float, years: np.ndarray) -> np.ndarray:
@@ -131,12 +112,6 @@ def _annuity_years(rate: float, years: np.ndarray) -> np.ndarray:
     if rate == 0.0:
         return years
     return -np.expm1(-rate * years) / rate
-
-
-def _as_date(date: dt.date | np.datetime64) -> dt.date:
-    if isinstance(date, np.datetime64):
-        return date.astype("datetime64[D]").astype(dt.date)
-    return date
 
 
 class AsicMarket:
@@ -151,7 +126,7 @@ class AsicMarket:
 
     def generations_available(self, date: dt.date | np.datetime64) -> list[AsicGeneration]:
         """Generations released on or before `date`, oldest first."""
-        day = _as_date(date)
+        day = as_date(date)
         return [g for g in self.generations if g.release_date <= day]
 
     def newest(self, date: dt.date | np.datetime64) -> AsicGeneration:
@@ -162,7 +137,7 @@ class AsicMarket:
         """
         available = self.generations_available(date)
         if not available:
-            raise ValueError(f"no ASIC generation is released on or before {_as_date(date)}")
+            raise ValueError(f"no ASIC generation is released on or before {as_date(date)}")
         return available[-1]
 
     def new_price_usd_per_th(
@@ -179,7 +154,7 @@ class AsicMarket:
             ValueError: if the generation is not released by `date`.
         """
         p = self.params
-        day = _as_date(date)
+        day = as_date(date)
         if day < generation.release_date:
             raise ValueError(
                 f"{generation.name} is released on {generation.release_date}, not by {day}"
@@ -205,7 +180,7 @@ class AsicMarket:
         module docstring), floored at `scrap_value_usd_per_th`.
         """
         p = self.params
-        revenue = hashprice_usd_per_ph_day / 1000.0 * DAYS_PER_YEAR  # USD per TH-year
+        revenue = hashprice_usd_per_ph_day / TH_PER_PH * DAYS_PER_YEAR  # USD per TH-year
         cost = power_cost_usd_per_th_day(j_per_th, power_usd_per_mwh) * DAYS_PER_YEAR
         life_left = np.clip(p.useful_life_years - np.asarray(age_years, dtype=float), 0.0, None)
         with np.errstate(divide="ignore"):

@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 
-from abm.markets.macro import DAYS_PER_YEAR, as_day_dates
+from abm.markets.macro import as_day_dates
 from abm.params import param
+from abm.units import DAYS_PER_YEAR
 
 
 @dataclasses.dataclass(frozen=True)

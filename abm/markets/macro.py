@@ -15,8 +15,6 @@ from scipy.signal import lfilter
 
 from abm.params import param
 
-DAYS_PER_YEAR = 365.25  # calendar days per year used to turn step lengths into years
-
 
 def as_day_dates(dates: np.ndarray, dt_days: int | None = None) -> np.ndarray:
     """`dates` as datetime64[D], checked to be evenly spaced by `dt_days` (if given).

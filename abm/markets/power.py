@@ -24,8 +24,9 @@ import dataclasses
 
 import numpy as np
 
-from abm.markets.macro import DAYS_PER_YEAR, ar1_path, as_day_dates
-from abm.params import param, repeated
+from abm.markets.macro import ar1_path, as_day_dates
+from abm.params import names_problem, param
+from abm.units import DAYS_PER_YEAR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,13 +165,7 @@ class PowerParams:
 
     def check(self) -> str | None:
         """At least one region; names unique."""
-        names = [r.name for r in self.regions]
-        if not names:
-            return "regions needs at least one region"
-        duplicates = repeated(names)
-        if duplicates:
-            return f"regions names must be unique; repeated: {', '.join(duplicates)}"
-        return None
+        return names_problem("regions", "region", [r.name for r in self.regions])
 
 
 def spike_steps(region: RegionParams, dt_days: int) -> int:

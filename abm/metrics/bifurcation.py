@@ -44,7 +44,6 @@ __all__ = [
     "is_bimodal",
     "log_net_worth_growth",
     "out_of_sample_auc",
-    "predictor_report",
     "run_bifurcation",
 ]
 
@@ -558,31 +557,3 @@ def firm_outcomes(panel: pd.DataFrame) -> pd.DataFrame:
     out["firm_class"] = classify_firms(panel)
     out["log_net_worth_growth"] = log_net_worth_growth(panel, start_net_worth)
     return out
-
-
-def predictor_report(outcomes: pd.DataFrame, target: str = "infrastructure") -> dict[str, Any]:
-    """Across runs: which initial attributes predict ending in class `target`.
-
-    Args:
-        outcomes: rows of :func:`firm_outcomes` from many runs, with a ``run`` column.
-        target: the class to predict.
-
-    Returns:
-        Class totals, the pooled bimodality coefficient of log net-worth growth, the
-        standardized logistic coefficients, and in-sample and grouped out-of-sample AUC.
-    """
-    features = outcomes[list(PREDICTOR_FEATURES)]
-    is_target = outcomes["firm_class"] == target
-    predictor = fit_class_predictor(features, is_target)
-    counts = outcomes["firm_class"].value_counts()
-    return {
-        "firms": len(outcomes),
-        "runs": int(outcomes["run"].nunique()),
-        "class_totals": {label: int(counts.get(label, 0)) for label in CLASSES},
-        "pooled_bimodality_coefficient": bimodality_coefficient(
-            outcomes["log_net_worth_growth"].to_numpy()
-        ),
-        "coefficients": {k: float(v) for k, v in predictor.coefficients.items()},
-        "auc_in_sample": auc(predictor.predict_proba(features), is_target),
-        "auc_out_of_sample": out_of_sample_auc(features, is_target, outcomes["run"]),
-    }

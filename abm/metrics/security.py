@@ -25,6 +25,7 @@ import numpy as np
 from scipy.special import betainc, gammainc
 
 from abm.chain import HASHES_PER_DIFFICULTY, TARGET_SPACING_S
+from abm.markets.economics import hashprice_usd_per_ph_day
 
 __all__ = [
     "HASHES_PER_DIFFICULTY",
@@ -49,7 +50,6 @@ __all__ = [
 
 TARGET_BLOCK_INTERVAL_S: float = float(TARGET_SPACING_S)
 
-_SECONDS_PER_DAY = 86_400.0
 _SHARE_TOL = 1e-12  # cumulative shares within this of a threshold do not "exceed" it
 
 
@@ -79,31 +79,6 @@ def _check_count(name: str, z: np.ndarray) -> None:
 
 
 # --------------------------------------------------------------------------- revenue / timing
-
-
-def hashprice_usd_per_ph_day(difficulty: Any, reward_btc: Any, price_usd: Any) -> Any:
-    """Revenue of 1 PH/s mining for one day at the current difficulty (USD / (PH/s) / day).
-
-    Formula (difficulty form; Bitcoin Core's expected hashes per block is ``D * 2**32``)::
-
-        hashprice = R * P * 86400 * 1e15 / (D * 2**32)
-
-    with ``R`` the reward per block in BTC (subsidy + fees), ``P`` the BTC price in USD and ``D``
-    the difficulty: 1e15 H/s for 86400 s finds ``86400e15 / (D * 2**32)`` blocks in expectation.
-
-    Args:
-        difficulty: Network difficulty ``D`` (> 0).
-        reward_btc: Reward per block ``R`` in BTC.
-        price_usd: BTC price ``P`` in USD.
-
-    Returns:
-        Hashprice in USD per PH/s per day.
-    """
-    d = _as_float(difficulty)
-    if np.any(d <= 0):
-        raise ValueError("difficulty must be > 0")
-    r, p = _as_float(reward_btc), _as_float(price_usd)
-    return _out(r * p * _SECONDS_PER_DAY * 1e15 / (d * HASHES_PER_DIFFICULTY))
 
 
 def expected_interval_s(difficulty: Any, hashrate_hs: Any) -> Any:

@@ -14,7 +14,7 @@ import dataclasses
 import networkx as nx
 import numpy as np
 
-from abm.params import param, repeated
+from abm.params import names_problem, param
 
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -54,12 +54,9 @@ class PoolsParams:
 
     def check(self) -> str | None:
         """Names must be unique and shares positive, summing to 1."""
-        names = [p.name for p in self.pools]
-        if not names:
-            return "pools needs at least one pool"
-        duplicates = repeated(names)
-        if duplicates:
-            return f"pools names must be unique; repeated: {', '.join(duplicates)}"
+        problem = names_problem("pools", "pool", [p.name for p in self.pools])
+        if problem:
+            return problem
         for pool in self.pools:
             if not pool.share > 0.0:
                 return f"pools {pool.name}: share = {pool.share!r} must be positive"

@@ -27,7 +27,6 @@ from abm.agents.leasing import KW_PER_MW, Lease
 from abm.chain import COIN_SAT, difficulty
 from abm.ledger import INFLOWS, OUTFLOWS
 from abm.metrics.bifurcation import CLASSES, classify_firms
-from abm.run import release_model
 
 SCENARIOS = ("ai_boom", "baseline_2026", "ai_bust")
 PAIRED_SEEDS = tuple(range(1, 11))
@@ -57,15 +56,14 @@ class Tracked:
 
 def run_tracked(scenario: str, seed: int, **overrides) -> Tracked:
     model = abm.MiningModel(scenario, seed=seed, security_metrics=False, **overrides)
-    cash = model.ledger.cash_usd.copy()
+    cash = model.industry.ledger.cash_usd.copy()
     snapshots, rows = [], 0
     for _ in range(model.n_steps):
         model.step()
-        if len(model.firm_rows) != rows:  # a month end was recorded
-            rows = len(model.firm_rows)
+        if len(model.recorder.firm_rows) != rows:  # a month end was recorded
+            rows = len(model.recorder.firm_rows)
             book = model.hosting.book.leases
             snapshots.append({x.lease_id: (x.months_paid, x.status, x.firm) for x in book})
-    release_model(model)
     return Tracked(
         model, cash, snapshots, model.model_table(), model.firm_table(), model.event_table()
     )
@@ -286,7 +284,7 @@ def test_each_firms_cash_change_equals_its_flows_with_ai_in_ai_boom(boom):
     per_firm = boom.firms.groupby("firm_id")
     inflow = per_firm[list(INFLOWS)].sum().sum(axis=1).to_numpy()
     outflow = per_firm[list(OUTFLOWS)].sum().sum(axis=1).to_numpy()
-    change = boom.model.ledger.cash_usd - boom.cash_start_usd
+    change = boom.model.industry.ledger.cash_usd - boom.cash_start_usd
     error = np.abs(change - (inflow - outflow)) / (np.abs(change) + inflow + outflow + 1.0)
     assert error.max() < 1e-9
     totals = boom.firms[["ai_rent_usd", "ai_opex_usd", "ai_team_usd", "capex_usd"]].sum()
@@ -309,7 +307,7 @@ def test_firm_class_column_agrees_with_classify_firms(quick):
 
 
 def test_leases_are_only_on_ai_suitable_sites(quick):
-    sites = quick.model.sites
+    sites = quick.model.industry.sites
     assert all(sites.ai_suitable[x.site] for x in quick.leases)
     ai_sites = (sites.mode == Mode.AI_HOSTING) | (sites.mode == Mode.CONVERTING)
     assert not (ai_sites & ~sites.ai_suitable).any()
@@ -444,7 +442,7 @@ def test_no_ai_rent_reaches_a_firm_after_its_bankruptcy(paired):
             assert later["ai_rent_usd"].sum() == 0.0, (key, firm)
             for lease in run.leases:
                 if lease.firm == firm and lease.status in ("converting", "in_service"):
-                    assert run.model.sites.firm[lease.site] == lease.firm, (key, lease)
+                    assert run.model.industry.sites.firm[lease.site] == lease.firm, (key, lease)
     if cases == 0:
         pytest.skip("no lessor went bankrupt in the paired runs")
 
@@ -520,7 +518,7 @@ def test_mass_conversion_drops_hashrate_lowers_difficulty_and_raises_hashprice(m
         assert a["ai_mw_converting"].iloc[i] > 2_000.0
         mw_converting = signed[signed["date"] == d0]["mw"].sum()
         assert a["ai_mw_converting"].iloc[i] == pytest.approx(mw_converting, rel=1e-9)
-        assert (ai.model.sites.mode == Mode.CONVERTING).sum() >= 20
+        assert (ai.model.industry.sites.mode == Mode.CONVERTING).sum() >= 20
 
         retargets = ai.kind("retarget")
         r1, r2 = retargets[retargets["date"] >= d0].iloc[:2].itertuples()
@@ -549,7 +547,8 @@ def test_leases_cover_most_listed_mw_in_the_migration_run(migration):
     """The setup does what it says: listed firms lease at least 40 % of their gross MW."""
     for seed, (ai, _) in migration.items():
         m = ai.model
-        listed_mw = m.sites.gross_mw[m.listed[m.sites.firm]].sum()
+        listed = np.array([firm.listed for firm in m.miners])
+        listed_mw = m.industry.sites.gross_mw[listed[m.industry.sites.firm]].sum()
         leased_gross = sum(x.mw_it for x in ai.leases) / m.params.conversion.it_ratio
         assert leased_gross >= 0.4 * listed_mw, seed
         assert len(ai.kind("lease_signed")) == len(ai.leases)

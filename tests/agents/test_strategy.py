@@ -29,7 +29,7 @@ from abm.agents.strategy import (
     lease_value_usd_per_mw_it,
     mining_value_usd_per_mw,
 )
-from abm.run import release_model
+from abm.network.peers import pivot_share
 
 
 def groups_with(scenario: str, **changes) -> list[dict]:
@@ -45,7 +45,6 @@ def stepped(scenario: str, seed: int, **overrides) -> abm.MiningModel:
     model = abm.MiningModel(scenario, seed=seed, security_metrics=False, **overrides)
     for _ in range(model.n_steps):
         model.step()
-    release_model(model)
     return model
 
 
@@ -131,7 +130,8 @@ def test_a_firm_without_a_suitable_site_never_converts(seed):
     panel, events = model.firm_table(), model.event_table()
     index = {m.name: m.index for m in model.miners}
     never = {index["unsuited"]} | set(panel.loc[panel["group"] == "listed", "firm_id"])
-    assert not model.sites.ai_suitable[np.isin(model.sites.firm, list(never))].any()
+    sites = model.industry.sites
+    assert not sites.ai_suitable[np.isin(sites.firm, list(never))].any()
     assert (events["kind"] == "auction").sum() == 0  # nobody bought a suitable site
     ai_events = events[events["kind"].isin(["ai_team_hired", "lease_signed", "readiness_upgrade"])]
     assert not ai_events["firm_id"].isin(never).any()
@@ -142,8 +142,8 @@ def test_a_firm_without_a_suitable_site_never_converts(seed):
     suited = events[(events["kind"] == "lease_signed") & (events["firm_id"] == index["suited"])]
     assert len(suited) == 3
     assert panel.loc[panel["firm_id"] == index["suited"], "mw_ai"].max() > 100.0
-    assert all(model.sites.ai_suitable[x.site] for x in model.hosting.book.leases)
-    sites = model.sites
+    assert all(model.industry.sites.ai_suitable[x.site] for x in model.hosting.book.leases)
+    sites = model.industry.sites
     ai_sites = (sites.mode == Mode.AI_HOSTING) | (sites.mode == Mode.CONVERTING)
     assert not (ai_sites & ~sites.ai_suitable).any()
 
@@ -222,7 +222,8 @@ def test_peer_pivot_share_is_the_share_of_neighbours_that_hired_an_ai_team():
     for firm in range(len(model.miners)):
         peers = list(model.peers.neighbors(firm))
         assert len(peers) >= 2
-        assert model.peer_pivot_share(firm) == pytest.approx(leased[peers].mean(), abs=1e-15)
+        share = pivot_share(model.peers, firm, leased)
+        assert share == pytest.approx(leased[peers].mean(), abs=1e-15)
 
 
 def test_herding_draws_more_firms_into_ai_through_their_peers(herding):

@@ -73,6 +73,7 @@ def test_dask_and_dask_local_exclude_each_other(capsys):
 
 @pytest.mark.slow
 def test_sweep_on_a_dask_local_cluster_matches_serial(smoke_serial, tmp_path, capsys):
+    pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
     out = tmp_path / "dask"
     args = ["sweep", "smoke", "--out", str(out), "--dask-local", "--workers", "2", "--quiet"]
     assert main(args) == 0
@@ -83,7 +84,8 @@ def test_sweep_on_a_dask_local_cluster_matches_serial(smoke_serial, tmp_path, ca
 
 @pytest.mark.slow
 def test_sweep_on_a_dask_scheduler_address_matches_serial(smoke_serial, tmp_path, capsys):
-    from dask.distributed import LocalCluster
+    distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    LocalCluster = distributed.LocalCluster
 
     out = tmp_path / "remote"
     cluster = LocalCluster(

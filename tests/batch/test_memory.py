@@ -1,6 +1,6 @@
 """A worker that runs many models holds none of them and stops growing.
 
-Mesa 3.3.1 keeps every model in `Agent._ids`; `abm.run` drops it after each run.
+Mesa 3.3.1 keeps every model in `Agent._ids`; a model leaves it at the end of its last step.
 """
 
 from __future__ import annotations
@@ -13,28 +13,22 @@ import mesa
 import pytest
 
 from abm.batch import RunSpec, load, process_pool, run_one, sweep
+from abm.model import MiningModel
 
 SHORT = {"run.end_date": "2026-01-31"}
 run_module = importlib.import_module("abm.run")  # the module; `abm.run` is the function
 
 
-def _track_models(monkeypatch, release: bool) -> list[weakref.ref]:
-    """Record a weakref to every model `abm.run` finishes; optionally skip the workaround."""
-    refs: list[weakref.ref] = []
-    original = run_module.release_model
-
-    def tracking(model):
-        refs.append(weakref.ref(model))
-        if release:
-            original(model)
-
-    monkeypatch.setattr(run_module, "release_model", tracking)
-    return refs
-
-
 def test_finished_models_are_freed_after_each_run(monkeypatch):
     held_before = len(mesa.Agent._ids)
-    refs = _track_models(monkeypatch, release=True)
+    refs: list[weakref.ref] = []
+
+    class Tracked(MiningModel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            refs.append(weakref.ref(self))
+
+    monkeypatch.setattr(run_module, "MiningModel", Tracked)
     for replicate in range(3):
         run_one(RunSpec("baseline_2026", SHORT, replicate=replicate))
     gc.collect()
@@ -43,17 +37,19 @@ def test_finished_models_are_freed_after_each_run(monkeypatch):
     assert len(mesa.Agent._ids) == held_before
 
 
-def test_without_the_workaround_mesa_would_keep_every_model(monkeypatch):
-    """The control: the weakref check above has teeth."""
-    refs = _track_models(monkeypatch, release=False)
-    try:
-        run_one(RunSpec("baseline_2026", SHORT))
-        gc.collect()
-        assert refs[0]() is not None
-    finally:
-        mesa.Agent._ids.pop(refs[0](), None)
+def test_mesa_keeps_a_model_that_has_not_finished():
+    """The control: without the release at the end of the last step, mesa keeps the model."""
+    model = MiningModel("baseline_2026", seed=1, **SHORT)
+    model.step()
+    ref = weakref.ref(model)
+    del model
     gc.collect()
-    assert refs[0]() is None
+    try:
+        assert ref() is not None
+    finally:
+        mesa.Agent._ids.pop(ref(), None)
+    gc.collect()
+    assert ref() is None
 
 
 @pytest.mark.slow

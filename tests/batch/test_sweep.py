@@ -41,7 +41,8 @@ def test_load_gives_identity_and_varied_parameter_columns(smoke_serial, smoke):
 @pytest.mark.slow
 def test_serial_process_pool_and_dask_give_identical_tables(smoke, smoke_serial, tmp_path):
     """Same experiment on three executors: the four tables are equal, value for value."""
-    from dask.distributed import Client, LocalCluster
+    distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     with process_pool(2) as pool:
         report = sweep(smoke.specs(), tmp_path / "pool", pool, manifest=smoke.manifest())

@@ -6,12 +6,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from abm.markets.asic import (
-    AsicGeneration,
-    AsicMarket,
-    AsicMarketParams,
-    breakeven_power_usd_per_mwh,
-)
+from abm.markets.asic import AsicGeneration, AsicMarket, AsicMarketParams
+from abm.markets.economics import breakeven_power_usd_per_mwh
 from abm.params import ParamError, build
 
 MARKET = AsicMarket(AsicMarketParams())

@@ -23,7 +23,6 @@ from abm.metrics import security as sec
 from abm.metrics.extremes import security_extremes
 from abm.metrics.snapshot import REFERENCE_ATTACKER_SHARE, SECURITY_COLUMNS
 from abm.model import MiningModel
-from abm.run import release_model
 from abm.scenario import list_scenarios, load_scenario
 
 REL = 1e-12  # float rounding of the same formula computed in a different order
@@ -94,7 +93,6 @@ def stepped(scenario: str, seed: int, security_metrics: bool, **overrides) -> Mi
     model = MiningModel(scenario, seed=seed, security_metrics=security_metrics, **overrides)
     for _ in range(model.n_steps):
         model.step()
-    release_model(model)
     return model
 
 
@@ -117,18 +115,18 @@ def test_metrics_off_gives_the_same_trajectory(scenario, end_date, crash, crash_
     assert "retarget" in kinds and "pool_switch" in kinds
     if crash:
         assert "bankruptcy" in kinds
-    assert set(on.series.columns) == set(off.series.columns)
-    for name, values in on.series.columns.items():
+    assert set(on.recorder.series.columns) == set(off.recorder.series.columns)
+    for name, values in on.recorder.series.columns.items():
         if name in SECURITY_COLUMNS:
-            assert np.isnan(off.series.columns[name]).all(), name
+            assert np.isnan(off.recorder.series.columns[name]).all(), name
             assert np.isfinite(values).all(), name
         else:
-            np.testing.assert_array_equal(values, off.series.columns[name], err_msg=name)
+            np.testing.assert_array_equal(values, off.recorder.series.columns[name], err_msg=name)
     assert on.events.frame().equals(off.events.frame())
-    assert pd.DataFrame(on.firm_rows).equals(pd.DataFrame(off.firm_rows))
+    assert pd.DataFrame(on.recorder.firm_rows).equals(pd.DataFrame(off.recorder.firm_rows))
     assert on.block_rng.bit_generator.state == off.block_rng.bit_generator.state
     np.testing.assert_array_equal(on.pools.pool_of_firm, off.pools.pool_of_firm)
-    np.testing.assert_array_equal(on.fleet.state, off.fleet.state)
+    np.testing.assert_array_equal(on.industry.fleet.state, off.industry.fleet.state)
 
 
 # --- per-step consistency on the 5-year baseline ----------------------------------------
@@ -189,7 +187,7 @@ def test_hardware_states_add_up_to_every_machine_ever_owned(baseline_stepped):
     model, m = baseline_stepped.model, baseline_stepped.table
     states = ("active", "curtailed", "mothballed", "scrapped")
     total_eh = sum(m[f"{s}_hashrate_eh"] for s in states)
-    fleet = model.fleet
+    fleet = model.industry.fleet
     bought_by = np.array([fleet.th[fleet.bought_step <= i].sum() for i in range(model.n_steps)])
     np.testing.assert_allclose(total_eh * 1e6, bought_by, rtol=1e-9)
     assert total_eh.iloc[-1] * 1e6 == pytest.approx(fleet.th.sum(), rel=1e-9)
@@ -368,12 +366,12 @@ def test_pool_hashrate_equals_firm_hashrate_every_step():
     pool_hhi = []
     for i in range(model.n_steps):
         model.step()
-        pool_th = model.pools.pool_th(model.firm_running_th)
-        assert pool_th.sum() == pytest.approx(model.firm_running_th.sum(), rel=REL), i
-        hashrate_th = model.series.columns["hashrate_eh"][i] * 1e6
+        pool_th = model.pools.pool_th(model.industry.firm_running_th)
+        assert pool_th.sum() == pytest.approx(model.industry.firm_running_th.sum(), rel=REL), i
+        hashrate_th = model.recorder.series.columns["hashrate_eh"][i] * 1e6
         assert pool_th.sum() == pytest.approx(hashrate_th, rel=REL), i
         pool_hhi.append(sec.hhi(pool_th))
-    recorded = model.series.columns["hhi_pools"]
+    recorded = model.recorder.series.columns["hhi_pools"]
     np.testing.assert_allclose(recorded[:-1], pool_hhi[:-1], rtol=REL)
     pool_of = {}
     for u, v in model.pools.graph.edges():
@@ -381,12 +379,11 @@ def test_pool_hashrate_equals_firm_hashrate_every_step():
         assert (firm_node[0], pool_node[0]) == ("firm", "pool")
         pool_of[firm_node[1]] = pool_node[1]
     names = model.pools.names
-    members = np.flatnonzero(model.alive)  # only bankrupt firms leave the graph
+    members = np.flatnonzero(model.industry.alive)  # only bankrupt firms leave the graph
     assert sorted(pool_of) == members.tolist()
     assert all(pool_of[f] == names[model.pools.pool_of_firm[f]] for f in members)
     switched = any(row["kind"] == "pool_switch" for row in model.events.rows)
     assert switched  # 4 month ends x 65 firms x 0.02: P(no switch) = 0.5 %
-    release_model(model)
 
 
 def test_pool_switches_occur_at_the_configured_rate_over_five_years(baseline_result):

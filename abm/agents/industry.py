@@ -1,0 +1,487 @@
+"""The industry's state: every firm's sites, machines, cash, BTC and debt, and what changes it.
+
+`Industry` owns the struct-of-arrays tables (sites, fleet), the ledger and the debt book;
+every transition of a machine or a site and every valuation goes through it. The daily
+operations (which vintages run, who is paid, what power costs) are vectorized over all
+vintages of all firms here; firms (agents) and the AI hosting round receive the industry
+and act on their own rows through its methods.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from abm.agents.finance import DebtBook, FinanceParams
+from abm.agents.fleet import MARKET, NO_SITE, Fleet, FleetPolicyParams, MachineState, Mode, Sites
+from abm.agents.population import FirmSeed
+from abm.chain import COIN_SAT
+from abm.events import EventLog
+from abm.ledger import Ledger
+from abm.markets import economics as econ
+from abm.markets.asic import AsicGeneration, AsicMarket
+from abm.markets.economics import Contract
+from abm.markets.readings import MarketReadings
+from abm.payout import split_sat
+from abm.units import DAYS_PER_YEAR, HOURS_PER_DAY
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteReview:
+    """What every site costs to mine at a quarterly review, for all firms' decisions."""
+
+    cost_usd_per_mwh: np.ndarray  # marginal power at the region's mean spot, plus opex
+    j_per_th: np.ndarray  # TH-weighted efficiency of its deployed machines
+
+
+class Industry:
+    """Firms' assets and balance sheets as arrays, with the operations that change them.
+
+    Args:
+        n_firms: number of firms (rows of the ledger and the debt book).
+        asic: the ASIC market (generations, list and secondary prices).
+        region_mean_usd_per_mwh: long-run mean spot price per power region.
+        finance, fleet_policy: the scenario's balance-sheet and fleet rules.
+        readings: today's clock and prices (updated by the model).
+        events: the run's event log.
+    """
+
+    def __init__(
+        self,
+        n_firms: int,
+        asic: AsicMarket,
+        region_mean_usd_per_mwh: np.ndarray,
+        finance: FinanceParams,
+        fleet_policy: FleetPolicyParams,
+        readings: MarketReadings,
+        events: EventLog,
+    ):
+        self.n_firms = n_firms
+        self.asic = asic
+        self.generation_j_per_th = np.array([g.j_per_th for g in asic.generations])
+        self.region_mean_usd_per_mwh = region_mean_usd_per_mwh
+        self.finance = finance
+        self.fleet_policy = fleet_policy
+        self.readings = readings
+        self.events = events
+        self.sites, self.fleet = Sites(), Fleet()
+        self.ledger = Ledger(np.zeros(n_firms), np.zeros(n_firms, dtype=np.int64))
+        self.debt = DebtBook(n_firms)
+        self.alive = np.ones(n_firms, dtype=bool)
+        self.ai_value_usd = np.zeros(n_firms)  # AI sites: leases at PV of NOI, conversions at cost
+        self.machine_value_usd_per_th = np.zeros(0)
+        self.btc_sell_share = np.zeros(n_firms)
+        self.firm_running_th = np.zeros(n_firms)
+        self.month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
+        self.last_month_costs_usd = np.zeros(n_firms)
+        self.mean_power_price_usd_per_mwh = np.nan
+
+    # --- construction -----------------------------------------------------------------
+    def place(self, seeds: list[FirmSeed]) -> None:
+        """Put drawn firms' sites and machines into the tables (firm i is seeds[i])."""
+        for f, seed in enumerate(seeds):
+            first_site = self.sites.n
+            for site in seed.sites:
+                self.sites.append(firm=f, mode=Mode.MINING, **vars(site))
+            for v in seed.vintages:
+                self.fleet.append(
+                    firm=f,
+                    site=first_site + v.site,
+                    generation=v.generation,
+                    th=v.th,
+                    j_per_th=self.generation_j_per_th[v.generation],
+                    bought_step=v.bought_step,
+                    state=MachineState.DEPLOYED,
+                )
+            self.btc_sell_share[f] = seed.btc_sell_share
+
+    def scale_to_start_hashrate(
+        self, start_th: float, spot_by_region: np.ndarray, utilization: np.ndarray
+    ) -> None:
+        """Scale fleets so the hashrate running on the first day is `start_th`; size sites.
+
+        The start hashrate is observed running hashrate, so machines that would be curtailed
+        at the start are added on top of it rather than counted in it. `utilization` is each
+        firm's share of site MW its machines fill.
+        """
+        running = self.running_mask(self.marginal_power_usd_per_mwh(spot_by_region))
+        running_th = float((self.fleet.th * running).sum())
+        if running_th <= 0:
+            raise ValueError("no machine is profitable at the start: check prices and fleets")
+        self.fleet.th[:] *= start_th / running_th
+        self.sites.gross_mw[:] = (
+            self.fleet.deployed_mw_by_site(self.sites.n) / utilization[self.sites.firm]
+        )
+
+    # --- rows of one firm ------------------------------------------------------------
+    def site_rows(self, firm: int) -> np.ndarray:
+        """Indices of a firm's sites in the site table."""
+        return np.flatnonzero(self.sites.firm == firm)
+
+    def machine_rows(self, firm: int, state: int | None = None) -> np.ndarray:
+        """Indices of a firm's vintages, optionally only those in `state`."""
+        mine = self.fleet.firm == firm
+        if state is not None:
+            mine &= self.fleet.state == state
+        return np.flatnonzero(mine)
+
+    # --- power prices by site ---------------------------------------------------------
+    def marginal_power_usd_per_mwh(self, spot_by_region: np.ndarray) -> np.ndarray:
+        """Per site: what running one more MWh costs (opportunity cost for a PPA with resale)."""
+        s = self.sites
+        return econ.marginal_price_usd_per_mwh(
+            s.contract,
+            s.contract_price_usd_per_mwh,
+            s.spot_markup_usd_per_mwh,
+            s.resale,
+            spot_by_region[s.region],
+            self.region_mean_usd_per_mwh[s.region],
+        )
+
+    def expected_cash_cost_usd_per_mwh(self) -> np.ndarray:
+        """Per site: power at the region's mean spot (at the contract price for PPAs) + opex."""
+        s = self.sites
+        at_mean = self.marginal_power_usd_per_mwh(self.region_mean_usd_per_mwh)
+        is_ppa = s.contract == Contract.FIXED_PPA
+        power = np.where(is_ppa, s.contract_price_usd_per_mwh, at_mean)
+        return power + self.finance.nonpower_opex_usd_per_mwh
+
+    def expected_marginal_cost_usd_per_mwh(self) -> np.ndarray:
+        """Per site: what running a MWh costs at the region's mean spot, plus opex.
+
+        Fleet decisions use this: power under a take-or-pay PPA without resale is paid
+        whether machines run or not, so only opex is saved by switching them off.
+        """
+        at_mean = self.marginal_power_usd_per_mwh(self.region_mean_usd_per_mwh)
+        return at_mean + self.finance.nonpower_opex_usd_per_mwh
+
+    def monthly_power_cost_estimate(self) -> np.ndarray:
+        """Per firm: a month of power and opex at the start, USD (sizes starting cash)."""
+        cost = self.expected_cash_cost_usd_per_mwh()[self.fleet.site]
+        usd = self.fleet.power_mw() * 24.0 * 30.44 * cost
+        return np.bincount(self.fleet.firm, weights=usd, minlength=self.n_firms)
+
+    # --- the daily operations, vectorized over all vintages ----------------------------
+    def running_mask(self, marginal_by_site: np.ndarray) -> np.ndarray:
+        """Vintages that run: deployed at a mining site, margin over marginal power > 0."""
+        f, s = self.fleet, self.sites
+        margin = econ.margin_usd_per_th_day(
+            self.readings.hashprice_usd_per_ph_day, f.j_per_th, marginal_by_site[f.site]
+        )
+        return (f.state == MachineState.DEPLOYED) & (s.mode[f.site] == Mode.MINING) & (margin > 0)
+
+    def pay_rewards(self, reward_sat: int, th_running: np.ndarray) -> int:
+        """Every satoshi issued goes to firms pro rata to running hashrate (FPPS pools).
+
+        Returns the satoshis paid (all of `reward_sat`); each firm sells its share of them.
+        """
+        price = self.readings.btc_price_usd
+        running = th_running > 0
+        firm_th = np.bincount(self.fleet.firm[running], th_running[running], self.n_firms)
+        sat = split_sat(reward_sat, firm_th)
+        self.ledger.mine(sat, price)
+        self.firm_running_th = firm_th
+        sold = np.floor(sat * self.btc_sell_share).astype(np.int64)
+        self.ledger.sell_btc(np.arange(self.n_firms), sold, price)
+        return int(sat.sum())
+
+    def bill_power(self, spot: np.ndarray, run_share: np.ndarray, dt_days: int) -> None:
+        """Bill each site's power by its contract; resell unused PPA energy where allowed."""
+        s, f = self.sites, self.fleet
+        hours = HOURS_PER_DAY * dt_days
+        on = run_share > 0
+        used_mwh = np.bincount(f.site[on], f.power_mw()[on] * run_share[on] * hours, s.n)
+        spot_site = spot[s.region]
+        owned = s.firm != MARKET
+        is_ppa = (s.contract == Contract.FIXED_PPA) & owned
+        billed = (s.mode == Mode.MINING) | (s.mode == Mode.CONVERTING)  # AI tenants pay power
+        ppa_mwh = np.where(is_ppa & billed, s.gross_mw * hours, 0.0)
+        price = econ.contract_price_usd_per_mwh(
+            s.contract,
+            s.contract_price_usd_per_mwh,
+            s.spot_markup_usd_per_mwh,
+            spot_site,
+            self.region_mean_usd_per_mwh[s.region],
+        )
+        bill = np.where(is_ppa, ppa_mwh, used_mwh) * price
+        resale = np.where(is_ppa & s.resale, np.maximum(ppa_mwh - used_mwh, 0.0) * spot_site, 0.0)
+        opex = used_mwh * self.finance.nonpower_opex_usd_per_mwh
+        firm = np.where(owned, s.firm, 0)
+        n = self.n_firms
+        bill_f = np.bincount(firm, np.where(owned, bill, 0.0), n)
+        opex_f = np.bincount(firm, np.where(owned, opex, 0.0), n)
+        resale_f = np.bincount(firm, np.where(owned, resale, 0.0), n)
+        self.ledger.pay(slice(None), "power_cost_usd", bill_f)
+        self.ledger.pay(slice(None), "opex_usd", opex_f)
+        self.ledger.receive(slice(None), "resale_usd", resale_f)
+        self.month_costs_usd += bill_f + opex_f - resale_f
+        self.mean_power_price_usd_per_mwh = (
+            float((bill.sum() - resale.sum()) / used_mwh.sum()) if used_mwh.sum() > 0 else np.nan
+        )
+
+    def close_month(self) -> None:
+        """The month's power and opex become last month's (what firms keep cash for)."""
+        self.last_month_costs_usd = self.month_costs_usd
+        self.month_costs_usd = np.zeros(self.n_firms)
+
+    # --- machines ---------------------------------------------------------------------
+    def age_years(self, rows) -> np.ndarray:
+        """Age of vintages in years at the current step."""
+        r = self.readings
+        return (r.step_index - self.fleet.bought_step[rows]) * r.dt_days / DAYS_PER_YEAR
+
+    def newest_generation(self) -> tuple[int, AsicGeneration]:
+        """(index, AsicGeneration) of the newest generation on sale today."""
+        gen = self.asic.newest(self.readings.date)
+        return self.asic.generations.index(gen), gen
+
+    def new_price_usd_per_th(self, generation: AsicGeneration) -> float:
+        """Today's list price of a new machine of `generation`, USD/TH."""
+        r = self.readings
+        return self.asic.new_price_usd_per_th(generation, r.date, r.hashprice_usd_per_ph_day)
+
+    def revalue_machines(self) -> None:
+        """Secondary price of every vintage, USD/TH (at the mean regional power price)."""
+        self.machine_value_usd_per_th = self.asic.secondary_price_usd_per_th(
+            self.fleet.j_per_th,
+            self.age_years(np.arange(self.fleet.n)),
+            self.readings.hashprice_usd_per_ph_day,
+            float(self.region_mean_usd_per_mwh.mean()),
+        )
+
+    def site_j_per_th(self) -> np.ndarray:
+        """Per site: TH-weighted J/TH of its deployed machines (newest generation if none)."""
+        f, n = self.fleet, self.sites.n
+        deployed = f.state == MachineState.DEPLOYED
+        th = np.bincount(f.site[deployed], f.th[deployed], n)
+        power = np.bincount(f.site[deployed], (f.th * f.j_per_th)[deployed], n)
+        newest = self.newest_generation()[1].j_per_th
+        return np.divide(power, th, out=np.full(n, newest), where=th > 0)
+
+    def site_review(self) -> SiteReview:
+        """Per-site costs and efficiencies as of now, read by every firm's quarterly review."""
+        return SiteReview(self.expected_marginal_cost_usd_per_mwh(), self.site_j_per_th())
+
+    def mothball(self, row: int) -> None:
+        """Power a deployed vintage off and put it in storage (dormant, redeployable)."""
+        self._move(row, MachineState.DORMANT, NO_SITE, "mothball")
+
+    def deploy(self, row: int, site: int) -> None:
+        """Install a dormant vintage at `site`."""
+        self._move(row, MachineState.DEPLOYED, site, "redeploy")
+
+    def scrap(self, row: int) -> None:
+        """Scrap a vintage: its hashrate leaves for good."""
+        self._move(row, MachineState.SCRAPPED, NO_SITE, "scrap")
+
+    def _move(self, row: int, state: int, site: int, kind: str) -> None:
+        f = self.fleet
+        f.state[row], f.site[row] = state, site
+        self.events.add(
+            kind, int(f.firm[row]), th=float(f.th[row]), generation=int(f.generation[row])
+        )
+
+    def sell_machines(self, row: int) -> None:
+        """A firm sells a vintage to the secondary market; they become market inventory."""
+        f = self.fleet
+        firm = int(f.firm[row])
+        usd = float(f.th[row] * self.machine_value_usd_per_th[row])
+        self.ledger.receive(firm, "asset_sales_usd", usd)
+        f.firm[row], f.site[row], f.state[row] = MARKET, NO_SITE, MachineState.DORMANT
+        self.events.add("asic_sale", firm, th=float(f.th[row]), usd=usd)
+
+    def buy_machines(
+        self, firm: int, site: int, generation: int, th: float, usd_per_th: float
+    ) -> None:
+        """A firm buys new machines and installs them at one of its sites."""
+        self.fleet.append(
+            firm=firm,
+            site=site,
+            generation=generation,
+            th=th,
+            j_per_th=self.generation_j_per_th[generation],
+            bought_step=self.readings.step_index,
+            state=MachineState.DEPLOYED,
+        )
+        self.machine_value_usd_per_th = np.append(self.machine_value_usd_per_th, usd_per_th)
+        self.ledger.pay(firm, "capex_usd", th * usd_per_th)
+        self.events.add("asic_purchase", firm, th=th, usd=th * usd_per_th, generation=generation)
+
+    def scrap_old_market_inventory(self) -> None:
+        """Machines the secondary market could not sell are scrapped past a given age."""
+        f = self.fleet
+        old = (f.firm == MARKET) & (f.state == MachineState.DORMANT)
+        old &= self.age_years(np.arange(f.n)) > self.fleet_policy.market_scrap_age_years
+        for row in np.flatnonzero(old):
+            self.scrap(row)
+
+    # --- sites ------------------------------------------------------------------------
+    def clear_site(self, site: int) -> None:
+        """Move a converting site's machines to the firm's free MW elsewhere, else mothball."""
+        f, s = self.fleet, self.sites
+        firm = int(s.firm[site])
+        rows = np.flatnonzero((f.site == site) & (f.state == MachineState.DEPLOYED))
+        free = s.gross_mw - f.deployed_mw_by_site(s.n)
+        others = np.flatnonzero((s.firm == firm) & (s.mode == Mode.MINING))
+        for row in rows:
+            need = f.th[row] * f.j_per_th[row] * 1e-6
+            room = [o for o in others if free[o] >= need]
+            if room:
+                self._move(row, MachineState.DEPLOYED, room[0], "relocate")
+                free[room[0]] -= need
+            else:
+                self.mothball(row)
+
+    def upgrade_readiness(self, site: int, readiness: float, usd: float) -> None:
+        """Invest ahead in cooling and electrical work that raises a site's AI readiness."""
+        firm = int(self.sites.firm[site])
+        self.ledger.pay(firm, "capex_usd", usd)
+        self.sites.readiness[site] = readiness
+        self.events.add("readiness_upgrade", firm, site=site, usd=usd, readiness=readiness)
+
+    def renew_expired_ppas(self, renewal_premium: float, renewal_years: float) -> None:
+        """A PPA past its term renews at the region's mean spot plus a premium."""
+        s, step = self.sites, self.readings.step_index
+        expired = (s.contract == Contract.FIXED_PPA) & (s.contract_end_step <= step)
+        if expired.any():
+            mean = self.region_mean_usd_per_mwh[s.region[expired]]
+            s.contract_price_usd_per_mwh[expired] = mean * (1.0 + renewal_premium)
+            s.contract_end_step[expired] = step + self.readings.steps_in_years(renewal_years)
+
+    def site_mw_by_firm(self, mode: int) -> np.ndarray:
+        """Gross MW of each firm's sites in `mode`."""
+        s = self.sites
+        owned = (s.firm >= 0) & (s.mode == mode)
+        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms)
+
+    def share_of_mw_in_ai(self) -> float:
+        """Share of all site MW now hosting AI or converting to it."""
+        s = self.sites
+        in_ai = (s.mode == Mode.AI_HOSTING) | (s.mode == Mode.CONVERTING)
+        return float(s.gross_mw[in_ai].sum() / s.gross_mw.sum())
+
+    def firm_indicators(self) -> dict[str, np.ndarray]:
+        """Per firm: the indicators analysts watch (power, contracts, readiness, fleet, size)."""
+        s, n, r = self.sites, self.n_firms, self.readings
+        owned = s.firm >= 0
+        firm = s.firm[owned]
+        mw = np.bincount(firm, s.gross_mw[owned], n)
+
+        def mw_mean(values: np.ndarray) -> np.ndarray:
+            total = np.bincount(firm, (s.gross_mw * values)[owned], n)
+            return np.divide(total, mw, out=np.full(n, np.nan), where=mw > 0)
+
+        is_ppa = (s.contract == Contract.FIXED_PPA).astype(float)
+        years_left = np.maximum(s.contract_end_step - r.step_index, 0) * r.dt_days / DAYS_PER_YEAR
+        f = self.fleet
+        deployed = (f.state == MachineState.DEPLOYED) & (f.firm >= 0)
+        th = np.bincount(f.firm[deployed], f.th[deployed], n)
+        power = np.bincount(f.firm[deployed], (f.th * f.j_per_th)[deployed], n)
+        return {
+            "power_usd_per_mwh": mw_mean(self.expected_cash_cost_usd_per_mwh()),
+            "long_contract_share": mw_mean(is_ppa),
+            "ppa_years_left": mw_mean(is_ppa * years_left),
+            "readiness": mw_mean(s.readiness),
+            "ai_suitable_share": mw_mean(s.ai_suitable.astype(float)),
+            "j_per_th": np.divide(power, th, out=np.full(n, np.nan), where=th > 0),
+            "site_mw": mw,
+        }
+
+    # --- valuation --------------------------------------------------------------------
+    def site_value_usd_per_mw(self) -> float:
+        """What lenders and bidders pay for a MW of mining site today.
+
+        Assumption: mining-site values (EV per MW) move with the expected hashprice
+        relative to the reference, within the scenario's range.
+        """
+        ratio = (
+            self.readings.hashprice_expectation_usd_per_ph_day
+            / self.asic.params.reference_hashprice_usd_per_ph_day
+        )
+        low, high = self.finance.site_value_ratio_range
+        return self.finance.site_value_usd_per_mw * min(max(ratio, low), high)
+
+    def assets_usd(self, firm: int) -> float:
+        """Everything a firm owns, valued today.
+
+        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
+        converting), machines at secondary prices, BTC at market, and cash.
+        """
+        sites = self.site_rows(firm)
+        mining_sites = self.sites.mode[sites] != Mode.AI_HOSTING
+        sites_mw = self.sites.gross_mw[sites[mining_sites]].sum()
+        rows = self.machine_rows(firm)
+        machines = float((self.fleet.th[rows] * self.machine_value_usd_per_th[rows]).sum())
+        btc = self.ledger.btc_sat[firm] / COIN_SAT * self.readings.btc_price_usd
+        return (
+            sites_mw * self.site_value_usd_per_mw()
+            + self.ai_value_usd[firm]
+            + machines
+            + btc
+            + max(float(self.ledger.cash_usd[firm]), 0.0)
+        )
+
+    def leverage(self, firm: int) -> float:
+        """Debt over assets (1 if the firm has no assets left)."""
+        assets = self.assets_usd(firm)
+        return self.debt.principal_usd(firm) / assets if assets > 0 else 1.0
+
+    def net_worth_usd(self, firm: int) -> float:
+        """Assets less debt."""
+        return self.assets_usd(firm) - self.debt.principal_usd(firm)
+
+    # --- bankruptcy -------------------------------------------------------------------
+    def declare_bankrupt(self, firm: int) -> None:
+        """The firm leaves; creditors take its debt claims and its dormant machines are sold."""
+        self.alive[firm] = False
+        self.events.add(
+            "bankruptcy",
+            firm,
+            usd=self.debt.principal_usd(firm),
+            cash_usd=float(self.ledger.cash_usd[firm]),
+            btc=self.ledger.btc_sat[firm] / COIN_SAT,
+        )
+        self.debt.clear(firm)
+
+    def auction_site(self, site: int, lease_value_usd: float) -> int:
+        """Sell a bankrupt firm's site with its machines to the richest solvent bidder.
+
+        The price is a distressed fraction of book value (site, machines and the value of
+        its leases); with no bidder able to pay, the site idles (owned by no firm) and its
+        machines go to the secondary market. Returns the buyer (MARKET if none).
+        """
+        s, f, fin = self.sites, self.fleet, self.finance
+        seller = int(s.firm[site])
+        rows = np.flatnonzero((f.site == site) & (f.state == MachineState.DEPLOYED))
+        value = (
+            s.gross_mw[site] * self.site_value_usd_per_mw()
+            + float((f.th[rows] * self.machine_value_usd_per_th[rows]).sum())
+            + lease_value_usd
+        )
+        price = fin.auction_discount * value
+        cash = self.ledger.cash_usd
+        bidders = [
+            firm
+            for firm in np.flatnonzero(self.alive)
+            if cash[firm] - price > self.last_month_costs_usd[firm] * fin.min_cash_months
+        ]
+        if bidders:
+            buyer = int(max(bidders, key=lambda firm: cash[firm]))
+            self.ledger.pay(buyer, "capex_usd", price)
+            s.firm[site] = buyer
+            f.firm[rows] = buyer
+        else:
+            buyer = MARKET
+            s.firm[site], s.mode[site] = MARKET, Mode.IDLE
+            f.firm[rows], f.site[rows], f.state[rows] = MARKET, NO_SITE, MachineState.DORMANT
+        self.events.add(
+            "auction",
+            seller,
+            buyer_id=buyer,
+            site=site,
+            mw=float(s.gross_mw[site]),
+            th=float(f.th[rows].sum()),
+            usd=price if buyer != MARKET else 0.0,
+        )
+        return buyer

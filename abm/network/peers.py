@@ -1,0 +1,21 @@
+"""The peer graph: which firms watch which others pivot to AI (imitation, herding)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+
+def peer_graph(n_firms: int, degree: int, rewire_probability: float, rng: np.random.Generator):
+    """Small-world (Watts-Strogatz) graph over firms, seeded from the run's peer stream."""
+    k = min(degree, n_firms - 1 - (n_firms - 1) % 2) if n_firms > 2 else 0
+    seed = int(rng.integers(2**31))
+    return nx.watts_strogatz_graph(n_firms, max(k, 0), rewire_probability, seed=seed)
+
+
+def pivot_share(graph: nx.Graph, firm: int, announced: np.ndarray) -> float:
+    """Share of `firm`'s peers whose entry in `announced` (a bool per firm) is set."""
+    peers = list(graph.neighbors(firm))
+    if not peers:
+        return 0.0
+    return float(announced[peers].mean())
