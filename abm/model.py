@@ -221,6 +221,7 @@ class MiningModel(mesa.Model):
             "leverage": np.array([industry.leverage(f) for f in range(n)]),
             "hashrate_eh": np.bincount(industry.fleet.firm, industry.fleet.th, n) / 1e6,
             "net_worth_usd": np.array([industry.net_worth_usd(f) for f in range(n)]),
+            "cash_usd": industry.ledger.cash_usd.copy(),
         }
 
     def _expected_hashprice(self) -> float:

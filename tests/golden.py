@@ -122,7 +122,11 @@ def differences(reference: dict[str, Any], current: dict[str, Any]) -> list[str]
 
 
 def git_commit() -> str:
-    """The commit the reference is generated at (with '+dirty' for uncommitted changes)."""
+    """The commit the reference is generated at.
+
+    '+dirty' marks uncommitted changes to abm/ or scenarios/: those of the commit that
+    stores the new reference, when it is regenerated before committing.
+    """
     here = Path(__file__).resolve().parent
 
     def git(*args: str) -> str:

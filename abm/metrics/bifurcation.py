@@ -3,9 +3,9 @@
 Pure functions on pandas tables (they never mutate their inputs):
 
 * per run: :func:`classify_firms` labels each firm at the end of the run,
-  :func:`log_net_worth_growth` gives the outcome whose distribution should be bimodal,
-  :func:`bimodality_coefficient` measures that, and :func:`run_bifurcation` bundles the per-run
-  summary;
+  :func:`log_net_worth_growth` gives the survivors' outcome, whose shape
+  :func:`bimodality_coefficient` and :func:`dip_test` measure, and :func:`run_bifurcation`
+  bundles the per-run summary;
 * across runs: :func:`fit_class_predictor` fits a penalized logistic regression of a class on the
   firms' initial attributes, :func:`auc` scores it, and :func:`out_of_sample_auc` cross-validates
   it with folds grouped by run, so firms of one run never sit on both sides of a split.
@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import diptest
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -33,12 +34,15 @@ from scipy.special import expit
 __all__ = [
     "BIMODALITY_THRESHOLD",
     "CLASSES",
+    "DIP_SIGNIFICANCE",
     "PREDICTOR_FEATURES",
     "Predictor",
     "ai_revenue_share",
+    "attribute_effects",
     "auc",
     "bimodality_coefficient",
     "classify_firms",
+    "dip_test",
     "firm_outcomes",
     "fit_class_predictor",
     "is_bimodal",
@@ -53,16 +57,22 @@ CLASSES: tuple[str, ...] = ("infrastructure", "hybrid", "pure_miner", "bankrupt"
 BIMODALITY_THRESHOLD = 5 / 9
 """Bimodality coefficient of a uniform distribution; larger values suggest bimodality."""
 
+DIP_SIGNIFICANCE = 0.05
+"""The dip test's p-value below which a run's outcomes count as bimodal."""
+
 PREDICTOR_FEATURES: tuple[str, ...] = (
-    "power_price_usd_per_mwh",
+    "ai_suitable_share",
     "long_contract_share",
+    "ppa_years_left",
+    "power_price_usd_per_mwh",
     "leverage",
+    "size_eh",
+    "listed",
+    "cash_to_net_worth",
     "readiness",
     "j_per_th",
-    "size_eh",
-    "ai_suitable_share",
 )
-"""Initial firm attributes the issue asks to test as predictors of the end class."""
+"""Initial firm attributes tested as predictors of the end class (readiness stands for cooling)."""
 
 _SHARE_TOLERANCE = 1e-12  # a share equal to the threshold up to rounding counts as reaching it
 _REQUIRED = ("date", "firm_id", "alive", "net_worth_usd", "mining_revenue_usd", "ai_revenue_usd")
@@ -155,31 +165,23 @@ def classify_firms(
     return pd.Series(labels.astype(object), index=alive.index, name="firm_class")
 
 
-def log_net_worth_growth(
-    panel: pd.DataFrame, start_net_worth: pd.Series, floor_fraction: float = 0.01
-) -> pd.Series:
-    """Log growth of net worth from the start to the end of the run, per firm.
+def log_net_worth_growth(panel: pd.DataFrame, start_net_worth: pd.Series) -> pd.Series:
+    """Log growth of net worth from the start to the end of the run, for surviving firms.
 
-    ``log(max(end, floor_fraction * start) / start)``, where ``end`` is the firm's net worth at
-    the panel's last date. Firms that are not alive at the last date, and firms whose end net
-    worth is zero, negative or below the floor, all get the floor, ``log(floor_fraction)``
-    exactly (about -4.6 for the default 1 %): the log of a wiped-out firm is undefined, and
-    bankruptcies are meant to form the lower mode of the outcome distribution rather than a
-    tail of arbitrarily large negative numbers.
+    ``log(end / start)``, with ``end`` the firm's net worth at the panel's last date. Firms
+    not alive at the last date, and survivors whose start or end net worth is not positive,
+    get NaN: their log growth is undefined, and bankruptcies are reported as their own
+    share (:func:`run_bifurcation`), never floored into an artificial lower mode.
 
     Args:
         panel: Monthly firm panel (see the module docstring).
-        start_net_worth: Net worth at the start (USD, > 0), indexed by ``firm_id``; it must cover
+        start_net_worth: Net worth at the start (USD), indexed by ``firm_id``; it must cover
             every firm in the panel (extra firms are ignored).
-        floor_fraction: Floor on the end net worth as a fraction of the start, in (0, 1].
 
     Returns:
-        Log growth per firm, indexed by ``firm_id`` (sorted), named ``log_net_worth_growth``;
-        NaN for a firm whose start net worth is not positive.
+        Log growth per firm, indexed by ``firm_id`` (sorted), named ``log_net_worth_growth``.
     """
     _check_panel(panel, ("date", "firm_id", "alive", "net_worth_usd"))
-    if not 0 < floor_fraction <= 1:
-        raise ValueError("floor_fraction must be in (0, 1]")
     alive = _alive_at_end(panel)
     firms = alive.index
     missing = firms.difference(pd.Index(start_net_worth.index))
@@ -194,11 +196,24 @@ def log_net_worth_growth(
         .reindex(firms)
         .to_numpy(dtype=float)
     )
-    floor = floor_fraction * start
-    end = np.where(alive.to_numpy() & (end > floor), end, floor)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth = np.where(start > 0, np.log(end / start), np.nan)
+    defined = alive.to_numpy() & (start > 0) & (end > 0)
+    growth = np.full(len(firms), np.nan)
+    growth[defined] = np.log(end[defined] / start[defined])
     return pd.Series(growth, index=firms, name="log_net_worth_growth")
+
+
+def dip_test(x: Any) -> tuple[float, float]:
+    """Hartigan's dip statistic of a sample and its p-value against unimodality.
+
+    Uses the `diptest` package (p-value interpolated from its tabulated critical values,
+    so deterministic). NaNs are dropped; (NaN, NaN) with fewer than 4 values.
+    """
+    values = np.asarray(x, dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    if values.size < 4:
+        return float("nan"), float("nan")
+    dip, p_value = diptest.diptest(values)
+    return float(dip), float(p_value)
 
 
 def bimodality_coefficient(x: Any) -> float:
@@ -242,46 +257,48 @@ def run_bifurcation(
     *,
     window_months: int = 12,
     threshold: float = 0.5,
-    floor_fraction: float = 0.01,
 ) -> dict[str, Any]:
-    """Per-run bifurcation summary.
+    """Per-run bifurcation summary: classes, bankruptcies, and the survivors' outcome shape.
 
     Args:
         panel: Monthly firm panel (see the module docstring).
         start_net_worth: Net worth at the start (USD), indexed by ``firm_id``.
         window_months: Passed to :func:`classify_firms`.
         threshold: Passed to :func:`classify_firms`.
-        floor_fraction: Passed to :func:`log_net_worth_growth`.
 
     Returns:
         A dict of plain Python values:
 
         * ``n_firms``: number of firms;
         * ``counts``: firms per class, every label of :data:`CLASSES` present (zeros included);
-        * ``bimodality_coefficient``: BC of the log net-worth growth (None if undefined);
-        * ``is_bimodal``: BC > 5/9;
-        * ``winners_gap``: median log growth of ``infrastructure`` minus that of ``pure_miner``
-          (None if either class is empty);
-        * ``mean_log_growth``: mean log growth per class (None for an empty class).
+        * ``bankrupt_share``: share of firms bankrupt by the end;
+        * ``survivors``: firms whose log net-worth growth is defined (alive, positive);
+        * ``bimodality_coefficient``: BC of the survivors' log growth (None if undefined);
+        * ``dip_statistic``, ``dip_p_value``: Hartigan's dip test of the same sample;
+        * ``is_bimodal``: the dip test rejects unimodality at 5 % (False if undefined);
+        * ``winners_gap``: median log growth of ``infrastructure`` minus that of
+          ``pure_miner`` (None if either class has no survivor);
+        * ``mean_log_growth``: mean log growth per class (None where undefined).
     """
     classes = classify_firms(panel, window_months=window_months, threshold=threshold)
-    growth = log_net_worth_growth(panel, start_net_worth, floor_fraction=floor_fraction)
+    growth = log_net_worth_growth(panel, start_net_worth)
     by_class = growth.groupby(classes)
     medians = by_class.median()
     means = by_class.mean()
     counts = classes.value_counts()
     bc = bimodality_coefficient(growth.to_numpy())
-    gap = (
-        float(medians["infrastructure"] - medians["pure_miner"])
-        if {"infrastructure", "pure_miner"} <= set(medians.index)
-        else None
-    )
+    dip, p_value = dip_test(growth.to_numpy())
+    gap = medians.get("infrastructure", np.nan) - medians.get("pure_miner", np.nan)
     return {
         "n_firms": len(classes),
         "counts": {c: int(counts.get(c, 0)) for c in CLASSES},
+        "bankrupt_share": float(counts.get("bankrupt", 0) / len(classes)),
+        "survivors": int(growth.notna().sum()),
         "bimodality_coefficient": _float_or_none(bc),
-        "is_bimodal": bool(np.isfinite(bc) and bc > BIMODALITY_THRESHOLD),
-        "winners_gap": _float_or_none(gap) if gap is not None else None,
+        "dip_statistic": _float_or_none(dip),
+        "dip_p_value": _float_or_none(p_value),
+        "is_bimodal": bool(np.isfinite(p_value) and p_value < DIP_SIGNIFICANCE),
+        "winners_gap": _float_or_none(gap),
         "mean_log_growth": {c: _float_or_none(means.get(c, np.nan)) for c in CLASSES},
     }
 
@@ -535,13 +552,15 @@ def out_of_sample_auc(
 
 
 START_COLUMNS = {  # model firm-panel column holding each predictor's value at the start
-    "power_price_usd_per_mwh": "start_power_usd_per_mwh",
+    "ai_suitable_share": "start_ai_suitable_share",
     "long_contract_share": "start_long_contract_share",
+    "ppa_years_left": "start_ppa_years_left",
+    "power_price_usd_per_mwh": "start_power_usd_per_mwh",
     "leverage": "start_leverage",
+    "size_eh": "start_hashrate_eh",
+    "listed": "listed",
     "readiness": "start_readiness",
     "j_per_th": "start_j_per_th",
-    "size_eh": "start_hashrate_eh",
-    "ai_suitable_share": "start_ai_suitable_share",
 }
 
 
@@ -554,6 +573,62 @@ def firm_outcomes(panel: pd.DataFrame) -> pd.DataFrame:
     first = panel.sort_values("date").groupby("firm_id").first()
     start_net_worth = first["start_net_worth_usd"]
     out = pd.DataFrame({name: first[column] for name, column in START_COLUMNS.items()})
+    out["listed"] = out["listed"].astype(float)
+    out["cash_to_net_worth"] = first["start_cash_usd"] / start_net_worth
     out["firm_class"] = classify_firms(panel)
     out["log_net_worth_growth"] = log_net_worth_growth(panel, start_net_worth)
     return out
+
+
+def attribute_effects(
+    outcomes: pd.DataFrame,
+    target: str = "infrastructure",
+    *,
+    n_boot: int = 200,
+    level: float = 0.90,
+    seed: int = 0,
+    l2: float = 1e-3,
+) -> pd.DataFrame:
+    """Which initial attributes make ending in class `target` likelier, with intervals.
+
+    Standardized coefficients of :func:`fit_class_predictor` on :data:`PREDICTOR_FEATURES`,
+    pooled over runs, with a percentile interval from a bootstrap that resamples whole runs
+    (firms of one run share its prices and draws, so they are not independent).
+
+    Args:
+        outcomes: rows of :func:`firm_outcomes` from many runs, with a ``run_id`` column.
+        target: the class whose odds are modelled.
+        n_boot: bootstrap resamples (those with a single class are skipped).
+        level: coverage of the interval.
+        seed: seed of the resampling.
+        l2: ridge penalty (keeps coefficients finite when a class is rare).
+
+    Returns:
+        One row per attribute: ``coefficient`` (per sd), ``low``, ``high``, and ``resamples``
+        used, sorted by the coefficient's size.
+    """
+    features = outcomes[list(PREDICTOR_FEATURES)].astype(float)
+    is_target = (outcomes["firm_class"] == target).to_numpy()
+    point = fit_class_predictor(features, is_target, l2=l2).coefficients
+    rows_of_run = {
+        run: np.flatnonzero(outcomes["run_id"].to_numpy() == run)
+        for run in pd.unique(outcomes["run_id"])
+    }
+    runs = list(rows_of_run)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(n_boot):
+        rows = np.concatenate(
+            [rows_of_run[runs[k]] for k in rng.integers(len(runs), size=len(runs))]
+        )
+        y = is_target[rows]
+        if y.all() or not y.any():
+            continue
+        draws.append(fit_class_predictor(features.iloc[rows], y, l2=l2).coefficients.to_numpy())
+    tail = (1.0 - level) / 2
+    low, high = np.quantile(draws, [tail, 1 - tail], axis=0) if draws else (np.nan, np.nan)
+    table = pd.DataFrame(
+        {"coefficient": point, "low": low, "high": high, "resamples": len(draws)},
+        index=point.index.rename("attribute"),
+    )
+    return table.reindex(table["coefficient"].abs().sort_values(ascending=False).index)

@@ -79,7 +79,11 @@ def bifurcation(run: RunTables) -> dict[str, Any]:
     found = run_bifurcation(firms, firms.groupby("firm_id")["start_net_worth_usd"].first())
     flat = {f"firms_{label}": found["counts"][label] for label in CLASSES}
     flat |= {
+        "bankrupt_share": found["bankrupt_share"],
+        "survivors": found["survivors"],
         "bimodality_coefficient": found["bimodality_coefficient"],
+        "dip_statistic": found["dip_statistic"],
+        "dip_p_value": found["dip_p_value"],
         "outcome_bimodal": found["is_bimodal"],
         "winners_gap_log_net_worth": found["winners_gap"],
     }
@@ -148,8 +152,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     _o("share_of_mw_in_ai", "", "share of site MW in AI hosting at the end", C),
     _o("asic_purchases", "", "ASIC purchases", C),
     *(_o(f"firms_{c}", "", f"firms ending {c.replace('_', ' ')}", B) for c in CLASSES),
-    _o("bimodality_coefficient", "", "bimodality coefficient of log net-worth growth", B),
-    _o("outcome_bimodal", "", "outcomes bimodal (coefficient > 5/9)", B),
+    _o("bankrupt_share", "", "share of firms bankrupt", B, "lower"),
+    _o("survivors", "", "surviving firms with positive net worth", B),
+    _o("bimodality_coefficient", "", "bimodality coefficient of survivors' log growth", B),
+    _o("dip_statistic", "", "Hartigan's dip of survivors' log net-worth growth", B),
+    _o("dip_p_value", "", "dip test p-value (unimodality)", B),
+    _o("outcome_bimodal", "", "survivors' outcomes bimodal (dip test, p < 0.05)", B),
     _o(
         "winners_gap_log_net_worth",
         "",

@@ -130,23 +130,18 @@ def test_threshold_reached_up_to_rounding():
 # --------------------------------------------------------------------------- net-worth growth
 
 
-def test_log_net_worth_growth_values_and_floor():
+def test_log_net_worth_growth_is_defined_for_survivors_only():
+    """Bankrupt, dropped and negative-net-worth firms get NaN, never a floor value."""
     growth = bif.log_net_worth_growth(constructed_panel(), START)
-    floor = math.log(0.01)
     expected = {
         1: math.log(3.0),
         2: math.log(2.0),
         3: math.log(1.2),
         4: math.log(0.5),
-        5: floor,  # bankrupt
-        6: floor,  # alive with negative net worth
-        7: floor,  # dropped from the panel
-        8: floor,  # 0.5 < 1 % of 100: floored
+        8: math.log(0.005),  # 0.5 left of 100: a deep loss, still a survivor's outcome
     }
-    assert growth.to_dict() == pytest.approx(expected, abs=1e-15)
-    assert bif.log_net_worth_growth(constructed_panel(), START, 0.1)[5] == pytest.approx(
-        math.log(0.1)
-    )
+    assert growth.dropna().to_dict() == pytest.approx(expected, abs=1e-15)
+    assert growth[[5, 6, 7]].isna().all()  # bankrupt, negative net worth, dropped
 
 
 def test_log_net_worth_growth_needs_every_start():
@@ -162,20 +157,51 @@ def test_run_bifurcation_constructed():
     assert out["n_firms"] == 8
     assert out["counts"] == {"infrastructure": 2, "hybrid": 2, "pure_miner": 2, "bankrupt": 2}
     assert list(out["counts"]) == list(bif.CLASSES)
-    floor = math.log(0.01)
-    # infrastructure: log 3, log 2 -> median log(6)/2; pure miners: log 0.5 and the floor
-    assert out["winners_gap"] == pytest.approx(math.log(6) / 2 - (math.log(0.5) + floor) / 2)
-    assert out["mean_log_growth"] == pytest.approx(
-        {
-            "infrastructure": math.log(6) / 2,
-            "hybrid": (math.log(1.2) + floor) / 2,
-            "pure_miner": (math.log(0.5) + floor) / 2,
-            "bankrupt": floor,
-        }
+    assert out["bankrupt_share"] == 2 / 8
+    assert out["survivors"] == 5
+    pure = (math.log(0.5) + math.log(0.005)) / 2
+    # infrastructure: log 3, log 2 -> median log(6)/2; pure miners: log 0.5 and log 0.005
+    assert out["winners_gap"] == pytest.approx(math.log(6) / 2 - pure)
+    means = out["mean_log_growth"]
+    assert means["bankrupt"] is None  # no floor: a bankrupt firm has no log growth
+    assert {k: v for k, v in means.items() if v is not None} == pytest.approx(
+        {"infrastructure": math.log(6) / 2, "hybrid": math.log(1.2), "pure_miner": pure}
     )
     growth = bif.log_net_worth_growth(constructed_panel(), START)
     assert out["bimodality_coefficient"] == pytest.approx(bif.bimodality_coefficient(growth))
-    assert out["is_bimodal"] == (out["bimodality_coefficient"] > 5 / 9)
+    dip, p_value = bif.dip_test(growth)
+    assert (out["dip_statistic"], out["dip_p_value"]) == (dip, p_value)
+    assert out["is_bimodal"] == (p_value < bif.DIP_SIGNIFICANCE)
+
+
+def test_dip_test_tells_two_modes_from_one():
+    """400 draws: two normals 6 sd apart reject unimodality; one normal, or a uniform, does not."""
+    rng = np.random.default_rng(7)
+    two = np.concatenate([rng.normal(0, 1, 200), rng.normal(6, 1, 200)])
+    assert bif.dip_test(two)[1] < 0.001
+    assert bif.dip_test(rng.normal(0, 1, 400))[1] > 0.2
+    assert bif.dip_test(rng.uniform(0, 1, 400))[1] > 0.05
+    assert all(math.isnan(v) for v in bif.dip_test([1.0, 2.0, np.nan]))
+
+
+def test_bankruptcies_alone_do_not_make_a_run_bimodal():
+    """Survivors with unimodal outcomes and half the firms bankrupt: not bimodal.
+
+    The first version floored bankrupt firms at log 0.01, so any bankruptcy created a
+    lower mode; now bankruptcies are a share of their own.
+    """
+    rng = np.random.default_rng(3)
+    growth = rng.normal(0.0, 0.3, 60)
+    rows = [
+        firm_rows(i, 0.0, 100.0, net_worth=np.full(24, 100 * math.exp(g)))
+        for i, g in enumerate(growth)
+    ]
+    dead = [firm_rows(60 + i, 0.0, 100.0, alive=np.zeros(24, bool)) for i in range(60)]
+    panel = pd.concat(rows + dead, ignore_index=True)
+    out = bif.run_bifurcation(panel, pd.Series(100.0, index=range(120)))
+    assert out["bankrupt_share"] == 0.5
+    assert out["survivors"] == 60
+    assert out["is_bimodal"] is False
 
 
 def test_run_bifurcation_empty_classes():
@@ -436,3 +462,40 @@ def test_functions_do_not_mutate_inputs(synthetic):
     pd.testing.assert_series_equal(y_small, copies[1])
     assert np.array_equal(g_small, copies[2])
     assert np.array_equal(scores, scores_copy)
+
+
+# --------------------------------------------------------------------------- attribute effects
+
+
+def test_attribute_effects_recover_known_effects_with_intervals():
+    """30 runs x 60 firms, class odds = 1.2 x suitability - 0.8 x leverage + a run effect.
+
+    The bootstrap over runs gives 90 % intervals that hold the true signs: suitability's
+    excludes 0 above, leverage's below, and an attribute with no effect straddles 0.
+    """
+    rng = np.random.default_rng(11)
+    runs, firms = 30, 60
+    x = pd.DataFrame(
+        rng.normal(size=(runs * firms, len(bif.PREDICTOR_FEATURES))),
+        columns=list(bif.PREDICTOR_FEATURES),
+    )
+    run_id = np.repeat(np.arange(runs), firms)
+    logit = 1.2 * x["ai_suitable_share"] - 0.8 * x["leverage"] + rng.normal(0, 0.5, runs)[run_id]
+    infra = rng.random(len(x)) < 1 / (1 + np.exp(-(logit - 1.0)))
+    outcomes = x.assign(run_id=run_id, firm_class=np.where(infra, "infrastructure", "pure_miner"))
+    effects = bif.attribute_effects(outcomes, n_boot=120, seed=1)
+    assert set(effects.index) == set(bif.PREDICTOR_FEATURES)
+    assert (effects["resamples"] == 120).all()
+    suit, lev, none = (effects.loc[k] for k in ("ai_suitable_share", "leverage", "j_per_th"))
+    assert suit["low"] > 0.8 and suit["coefficient"] == pytest.approx(1.2, abs=0.25)
+    assert lev["high"] < -0.4 and lev["coefficient"] == pytest.approx(-0.8, abs=0.25)
+    assert none["low"] < 0 < none["high"]
+    assert effects.index[0] == "ai_suitable_share"  # sorted by size
+
+
+def test_firm_outcomes_of_a_run_carry_every_predictor(baseline_result):
+    out = bif.firm_outcomes(baseline_result.firms)
+    assert list(out.columns[: len(bif.START_COLUMNS)]) == list(bif.START_COLUMNS)
+    assert set(bif.PREDICTOR_FEATURES) <= set(out.columns)
+    assert out[list(bif.PREDICTOR_FEATURES)].notna().all().all()
+    assert (out["cash_to_net_worth"] > 0).all()
