@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from abm.agents.fleet import FleetPolicyParams
 from abm.agents.leasing import ConversionParams
 from abm.agents.population import FirmParams, GroupParams
 from abm.agents.strategy import StrategyParams
+from abm.io import content_hash
 from abm.markets.ai_demand import AiDemandParams
 from abm.markets.asic import AsicMarketParams
 from abm.markets.btc_price import BtcPriceParams, read_price_csv
@@ -154,8 +153,7 @@ class Scenario:
 
     def digest(self) -> str:
         """Content hash of the full parameter set (hex, 16 chars)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return content_hash(self.to_dict())
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

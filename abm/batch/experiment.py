@@ -12,8 +12,6 @@ key, the value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import numpy as np
 
 from abm.batch import design
 from abm.batch.spec import TABLES, RunSpec, plain
+from abm.io import content_hash
 from abm.params import ParamError, build, param, read_toml
 from abm.scenario import SCENARIO_DIR, load_scenario
 
@@ -149,8 +148,7 @@ class Experiment:
         data = self.to_dict()
         data["base"] = [Path(self.base).stem, bases.get(self.base, {}).get("digest")]
         data["scenarios"] = [[Path(r).stem, bases[r]["digest"]] for r in self.scenarios]
-        blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return content_hash(data)
 
     def matrix(self) -> np.ndarray:
         """The sampled design matrix (lhs, sobol, morris), before integer rounding."""

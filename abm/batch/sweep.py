@@ -34,6 +34,7 @@ from abm.batch import store
 from abm.batch.executor import SerialExecutor, capacity, local_executor
 from abm.batch.runner import EncodedRun, RunFailure, execute
 from abm.batch.spec import RunSpec, unique_ids
+from abm.io import write_json
 from abm.params import ParamError
 from abm.run import git_commit
 
@@ -154,7 +155,7 @@ def sweep(
     out.mkdir(parents=True, exist_ok=True)
     store.remove_temporaries(out)
     sweep_manifest = _sweep_manifest(out, by_id, manifest)
-    store.write_json(out / store.MANIFEST, sweep_manifest)
+    write_json(out / store.MANIFEST, sweep_manifest)
     part_manifest = store.part_manifest(sweep_manifest)
     stored = store.stored_ids(out)
     todo = [s for i, s in by_id.items() if i not in stored]
