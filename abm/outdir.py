@@ -18,7 +18,7 @@ from pathlib import Path
 from abm.params import ParamError
 
 MANIFEST = "manifest.json"
-KIND_KEYS = {"run": "scenario_hash", "sweep": "experiment_hash"}  # manifest key of each kind
+KIND_KEYS = {"run": "scenario_hash", "sweep": "sessions"}  # a key only that kind's manifest has
 
 
 def result_kind(folder: Path) -> str | None:
