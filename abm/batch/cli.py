@@ -26,15 +26,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from abm.batch import store
     from abm.batch.executor import dask_executor, local_executor
     from abm.batch.experiment import load_experiment
-    from abm.batch.sweep import sweep
+    from abm.batch.sweep import check_same_experiment, sweep
     from abm.outdir import check_output
 
     exp = load_experiment(args.experiment, overrides(args) or None)
     out = Path(args.out) if args.out else Path("results") / exp.name
     check_output(out, "sweep", args.resume, "--resume")
-    specs = exp.specs()
+    specs, manifest = exp.specs(), exp.manifest()
+    check_same_experiment(out, manifest)
     points = len(specs) // exp.replicates
-    log.info(
+    plan = (
         f"{exp.name}: {len(specs)} runs ({points} design points x {exp.replicates} "
         f"replicates, {exp.design.method}), root seed {exp.root_seed} -> {out}"
     )
@@ -48,11 +49,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             else:
                 executor = local_executor(args.workers)
                 stack.callback(executor.shutdown, wait=True, cancel_futures=True)
+            log.info(plan)
             report = sweep(
                 specs,
                 out,
                 executor,
-                manifest=exp.manifest(),
+                manifest=manifest,
                 max_runs=args.max_runs,
                 progress=progress(args),
             )

@@ -112,19 +112,30 @@ def changes(old: dict[str, Any], new: dict[str, Any], shown: int = 5) -> str:
     return ", ".join(found[:shown]) + more
 
 
+def check_same_experiment(out: Path, manifest: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored sweep manifest of `out` ({} if none), if it is of the same experiment.
+
+    Raises:
+        ParamError: naming what changed, if `out` holds a sweep of another experiment.
+    """
+    old = store.read_manifest(out) or {}
+    new = manifest or {}
+    old_hash, new_hash = old.get("experiment_hash"), new.get("experiment_hash")
+    if old and old_hash != new_hash:
+        raise ParamError(
+            f"{out / store.MANIFEST}: experiment_hash = {old_hash!r} is not this sweep's "
+            f"({new_hash!r}); changed since: {changes(old, new)}; allowed: the same "
+            "experiment; choose another output folder"
+        )
+    return old
+
+
 def _sweep_manifest(
     out: Path, specs: dict[str, RunSpec], extra: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The manifest for this call, merged with the stored one (which must agree)."""
-    old = store.read_manifest(out) or {}
+    old = check_same_experiment(out, extra)
     extra = extra or {}
-    old_hash, new_hash = old.get("experiment_hash"), extra.get("experiment_hash")
-    if old and old_hash != new_hash:
-        raise ParamError(
-            f"{out / store.MANIFEST}: experiment_hash = {old_hash!r} is not this sweep's "
-            f"({new_hash!r}); changed since: {changes(old, extra)}; allowed: the same "
-            "experiment; choose another output folder"
-        )
     stray = store.stored_ids(out) - specs.keys()
     if stray:
         raise ParamError(
