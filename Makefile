@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip uninstall --quiet --yes abm 2>/dev/null || true  # the distribution's old name
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test,dask]"
 	touch $(STAMP)
 
