@@ -279,8 +279,9 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
 def parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of the `abm` command.
 
-    With `command`, only the module adding that subcommand is imported (fast start);
-    without, every module's subcommands are added (for the full help).
+    With `command`, only the module adding that subcommand is imported (fast start; a
+    command not in SUBCOMMANDS imports them all); with "" (no command: --version), none;
+    with None, every module's subcommands are added (for the full help).
     """
     top = Parser(
         prog="abm",
@@ -291,9 +292,9 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     _add_common_options(top)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_subcommands(sub)
-    known = command in sub.choices or any(command in names for names in SUBCOMMANDS.values())
+    listed = {*sub.choices, *(name for names in SUBCOMMANDS.values() for name in names)}
     for module, names in SUBCOMMANDS.items():
-        if not known or command in names:
+        if command is None or command in names or (command and command not in listed):
             importlib.import_module(module).add_subcommands(sub)
     for p in sub.choices.values():
         _add_common_options(p)
@@ -327,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `abm` console script and `python -m abm`."""
     argv = sys.argv[1:] if argv is None else argv
     command = next((word for word in argv if not word.startswith("-")), None)
+    if command is None and not {"-h", "--help"} & set(argv):
+        command = ""  # --version, or a usage error: no subcommand needed
     args = parser(command).parse_args(argv)
     _logging(args)
     debug = getattr(args, "debug", False)
