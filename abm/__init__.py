@@ -1,13 +1,23 @@
 """abm: an agent-based model of Bitcoin mining firms between block rewards and AI hosting.
 
 Public API: `load_scenario`, `run` (returns a `RunResult` of pandas tables) and
-`MiningModel` (a mesa.Model, usable with mesa's own batch_run).
+`MiningModel` (a mesa.Model, usable with mesa's own batch_run). They load on first use
+(see `abm.lazy`), so the command line starts fast.
 """
 
-__version__ = "0.1.0"
+from abm.lazy import make_lazy
 
-from abm.model import MiningModel
-from abm.run import RunResult, run
-from abm.scenario import Scenario, load_scenario
+__version__ = "0.1.0"  # the only place the version is written (pyproject.toml reads it)
 
 __all__ = ["MiningModel", "RunResult", "Scenario", "__version__", "load_scenario", "run"]
+
+make_lazy(
+    __name__,
+    {
+        "MiningModel": "abm.model",
+        "RunResult": "abm.run",
+        "run": "abm.run",
+        "Scenario": "abm.scenario",
+        "load_scenario": "abm.scenario",
+    },
+)

@@ -1,21 +1,34 @@
-"""Command line: `abm run | validate | scenarios` (also `python -m abm`).
+"""Command line: `abm run | validate | scenarios | params | sweep | analyze | figures | ...`.
 
-Scenario errors are printed as one line naming the file, key, value and what is allowed,
-and exit with status 2, without a traceback and without writing any output.
+Every failure is one line on stderr and an exit status: 2 for bad input (a scenario,
+experiment, option or output folder; nothing is written), 1 for a run that failed, 130
+when interrupted; `--debug` adds the traceback. `-q` keeps only results and errors, `-v`
+adds detail. Heavy libraries (mesa, pandas, scipy, matplotlib, pyarrow, SALib) are
+imported inside the commands that use them, so `abm --help` starts at once. Other modules
+add subcommands with an `add_subcommands(subparsers)` function listed in SUBCOMMANDS.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import logging
 import sys
+import tomllib
+import traceback
 from pathlib import Path
+from typing import Any, NamedTuple, NoReturn
 
-from abm.batch.cli import add_subcommands as add_batch_subcommands
-from abm.figures.cli import add_subcommands as add_figure_subcommands
+import abm
+from abm.catalog import SCENARIO_DIR, list_scenarios
 from abm.params import ParamError
-from abm.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 
-EXIT_BAD_INPUT = 2
+EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+# modules that add their own subcommands, with the commands they add: only the module of
+# the command given is imported (a command not listed here imports them all)
+SUBCOMMANDS = {"abm.batch.cli": ("sweep", "analyze"), "abm.figures.cli": ("figures", "reproduce")}
+log = logging.getLogger("abm")
+
 SUMMARY_KEYS = (
     ("start_date", "start"),
     ("end_date", "end"),
@@ -54,66 +67,282 @@ def _print_summary(summary: dict) -> None:
         print(f"  {label:<{width}}  {value}")
 
 
+class Interrupted(Exception):
+    """Ctrl-C, with what was kept and how to continue (exit status 130)."""
+
+
+class Setting(NamedTuple):
+    """One `--set KEY=VALUE`: the dotted key, the value read as TOML, the text given."""
+
+    key: str
+    value: Any
+    text: str
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error reported on one line (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """One line naming the command and the problem, then exit 2."""
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def nonnegative(text: str) -> int:
+    """An integer >= 0 (seeds)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed 0 <= value")
+    return value
+
+
+def setting(text: str) -> Setting:
+    """A `--set KEY=VALUE` pair; VALUE is read as TOML (0.6, 2027-01-01, true) or as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not KEY=VALUE; e.g. btc_price.volatility_per_year=0.6"
+        )
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return Setting(key.strip(), value, text)
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The `--set` pairs of a command as dotted overrides; a key given twice is an error."""
+    found: dict[str, Any] = {}
+    for key, value, _ in args.set or ():
+        if key in found:
+            raise ParamError(f"--set {key} is given twice; allowed once per key")
+        found[key] = value
+    return found
+
+
+def add_set_option(p: argparse.ArgumentParser) -> None:
+    """`--set KEY=VALUE`, repeatable (used by run, validate and sweep)."""
+    p.add_argument(
+        "--set",
+        type=setting,
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a scenario parameter, e.g. btc_price.volatility_per_year=0.6 "
+        "(repeatable; checked like the scenario file)",
+    )
+
+
+def progress(args: argparse.Namespace) -> bool:
+    """Whether to draw progress bars: not with -q."""
+    return not getattr(args, "quiet", False)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate one scenario and write its tables."""
+    from abm.outdir import check_output
+    from abm.scenario import load_scenario
+
+    changes = overrides(args)
+    load_scenario(args.scenario, changes or None)  # bad input fails here, before anything
+    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
+    check_output(out, "run", args.overwrite, "--overwrite")
+
     from abm.run import run
 
-    result = run(args.scenario, seed=args.seed, progress=not args.quiet)
-    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    result.write(out)
+    result = run(args.scenario, seed=args.seed, progress=progress(args), **changes)
+    result.manifest["overrides"] = changes
+    result.write(out, overwrite=args.overwrite)
     print(f"{Path(args.scenario).stem} (seed {args.seed}, {result.manifest['wall_time_s']} s):")
     _print_summary(result.summary)
-    print(
+    log.info(
         f"wrote {out}/: model.parquet, firms.parquet, events.parquet, summary.json, manifest.json"
     )
     return 0
 
 
+def is_experiment(path: str) -> bool:
+    """Whether `path` (or a bare name) is an experiment file rather than a scenario."""
+    from abm.batch.experiment import EXPERIMENT_KEYS
+    from abm.catalog import EXPERIMENT_DIR, find
+
+    scenario = find(path, SCENARIO_DIR)
+    if not Path(path).suffix and not scenario.exists():
+        return find(path, EXPERIMENT_DIR).exists()
+    try:
+        data = tomllib.loads(scenario.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # reported as a scenario error, which names the problem
+    return bool(EXPERIMENT_KEYS & set(data))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a scenario file; print its hash."""
-    scenario = load_scenario(args.scenario)
-    print(f"{args.scenario}: valid (scenario hash {scenario.digest()})")
+    """Check a scenario or experiment file (with any --set); print its hash."""
+    changes = overrides(args)
+    if is_experiment(args.file):
+        from abm.batch.experiment import load_experiment
+
+        exp = load_experiment(args.file, changes or None)
+        runs = len(exp.specs())
+        print(
+            f"{args.file}: valid experiment ({runs} runs: {runs // exp.replicates} design "
+            f"points x {exp.replicates} replicates, {exp.design.method}; experiment hash "
+            f"{exp.digest()})"
+        )
+        return 0
+    from abm.scenario import load_scenario
+
+    scenario = load_scenario(args.file, changes or None)
+    print(f"{args.file}: valid (scenario hash {scenario.digest()})")
     return 0
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List shipped scenarios with their one-line descriptions."""
     found = list_scenarios(Path(args.dir))
+    if not found:
+        log.warning(f"{args.dir}: holds no scenario files (*.toml)")
     width = max((len(name) for name, _ in found), default=0)
     for name, description in found:
         print(f"{name:<{width}}  {description}")
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser of the `abm` command."""
-    top = argparse.ArgumentParser(prog="abm", description=__doc__.splitlines()[0])
-    sub = top.add_subparsers(dest="command", required=True)
+def cmd_params(args: argparse.Namespace) -> int:
+    """List every parameter of a scenario: value, unit, allowed range, meaning, source."""
+    from abm.catalog import find, read_scenario_layers
+    from abm.describe import describe, sources
+    from abm.scenario import load_scenario
+
+    changes = overrides(args)
+    scenario = load_scenario(args.scenario, changes or None)
+    layers = read_scenario_layers(find(args.scenario, SCENARIO_DIR).resolve())
+    listed = describe(scenario, sources(layers, changes))
+    if args.grep:
+        listed = [row for row in listed if args.grep in row.key]
+    for row in listed:
+        unit = f" {row.unit}" if row.unit else ""
+        print(f"{row.key} = {row.value!r}{unit}")
+        print(f"    allowed {row.allowed}; {row.doc or 'no description'}")
+        print(f"    set in {row.source}")
+    return 0
+
+
+def _add_common_options(p: argparse.ArgumentParser) -> None:
+    """-q, -v and --debug, accepted before or after the subcommand."""
+    group = p.add_argument_group("output")
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="results and errors only: no progress bars or notes",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="more detail on stderr",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an error",
+    )
+
+
+def add_subcommands(sub: argparse._SubParsersAction) -> None:
+    """Add run, validate, scenarios and params to the `abm` command's subparsers."""
     p = sub.add_parser("run", help="simulate one scenario and write its results")
     p.add_argument("scenario", help="scenario TOML path or shipped scenario name")
-    p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    p.add_argument("--seed", type=nonnegative, default=0, help="root seed of the run (default 0)")
     p.add_argument("--out", help="output folder (default results/SCENARIO)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier abm run result in --out"
+    )
+    add_set_option(p)
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("validate", help="check a scenario file")
-    p.add_argument("scenario")
+    p = sub.add_parser("validate", help="check a scenario or experiment file")
+    p.add_argument("file", help="scenario or experiment TOML path, or a shipped name")
+    add_set_option(p)
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("scenarios", help="list shipped scenarios")
     p.add_argument("--dir", default=str(SCENARIO_DIR), help="folder of scenario files")
     p.set_defaults(func=cmd_scenarios)
-    add_batch_subcommands(sub)
-    add_figure_subcommands(sub)
+    p = sub.add_parser("params", help="list every parameter: value, unit, range, meaning, source")
+    p.add_argument("scenario", nargs="?", default="baseline_2026", help="default baseline_2026")
+    p.add_argument("--grep", metavar="TEXT", help="only keys containing TEXT")
+    add_set_option(p)
+    p.set_defaults(func=cmd_params)
+
+
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the `abm` command.
+
+    With `command`, only the module adding that subcommand is imported (fast start; a
+    command not in SUBCOMMANDS imports them all); with "" (no command: --version), none;
+    with None, every module's subcommands are added (for the full help).
+    """
+    top = Parser(
+        prog="abm",
+        description="An agent-based model of Bitcoin miners between block rewards and AI "
+        "hosting. Exit status: 0 done, 1 a run failed, 2 bad input, 130 interrupted.",
+    )
+    top.add_argument("--version", action="version", version=f"abm {abm.__version__}")
+    _add_common_options(top)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_subcommands(sub)
+    listed = {*sub.choices, *(name for names in SUBCOMMANDS.values() for name in names)}
+    for module, names in SUBCOMMANDS.items():
+        if command is None or command in names or (command and command not in listed):
+            importlib.import_module(module).add_subcommands(sub)
+    for p in sub.choices.values():
+        _add_common_options(p)
     return top
 
 
+def _logging(args: argparse.Namespace) -> None:
+    """Notes to stderr: warnings only with -q, details with -v."""
+    level = logging.INFO
+    if getattr(args, "quiet", False):
+        level = logging.WARNING
+    elif getattr(args, "verbose", False):
+        level = logging.DEBUG
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+
+
+def _fail(message: str, code: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    print("error: " + message.replace("\n", " "), file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `abm` console script."""
-    args = parser().parse_args(argv)
+    """Entry point of the `abm` console script and `python -m abm`."""
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((word for word in argv if not word.startswith("-")), None)
+    if command is None and not {"-h", "--help"} & set(argv):
+        command = ""  # --version, or a usage error: no subcommand needed
+    args = parser(command).parse_args(argv)
+    _logging(args)
+    debug = getattr(args, "debug", False)
     try:
         return args.func(args)
     except ParamError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(str(err), EXIT_BAD_INPUT, debug)
+    except Interrupted as err:
+        return _fail(str(err), EXIT_INTERRUPTED, debug)
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was written", EXIT_INTERRUPTED, debug)
+    except Exception as err:
+        return _fail(f"{type(err).__name__}: {err}", EXIT_RUN_FAILED, debug)
 
 
 if __name__ == "__main__":

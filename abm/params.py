@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import tomllib
 import types
 import typing
@@ -76,6 +77,10 @@ def _check_scalar(value: Any, hint: Any, where: str, meta: Mapping[str, Any]) ->
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParamError(f"{where} = {value!r} has the wrong type; expected a number{doc}")
         value = float(value)
+        if not math.isfinite(value):
+            raise ParamError(
+                f"{where} = {value!r} is not a finite number; allowed {allowed_text(meta)}{doc}"
+            )
     elif hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ParamError(f"{where} = {value!r} has the wrong type; expected an integer{doc}")
@@ -181,11 +186,19 @@ def names_problem(key: str, what: str, names: list[str]) -> str | None:
 
 
 def read_toml(path: Path, kind: str) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file is a ParamError naming it."""
+    """Parse a TOML file; a missing, unreadable or malformed file is a ParamError naming it."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ParamError(f"{path}: no such {kind} file") from None
+    except IsADirectoryError:
+        raise ParamError(f"{path}: is a folder, not a {kind} file (TOML)") from None
+    except OSError as err:
+        raise ParamError(f"{path}: cannot read the {kind} file ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise ParamError(
+            f"{path}: is not UTF-8 text (byte {err.start}); a {kind} file is TOML in UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as err:
         raise ParamError(f"{path}: not valid TOML: {err}") from None

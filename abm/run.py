@@ -8,12 +8,8 @@ puts them in a folder as Parquet and JSON, all or nothing.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import platform
-import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 import abm
+from abm.io import atomic_dir, dumps
 from abm.metrics.outcomes import RunTables, summarize
 from abm.model import MiningModel
+from abm.outdir import check_output
 from abm.scenario import Scenario, load_scenario
 
 
@@ -38,38 +36,36 @@ class RunResult:
     summary: dict[str, Any]
     manifest: dict[str, Any]
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write model/firms/events Parquet, summary and manifest JSON; all or nothing."""
+    def write(self, out_dir: str | Path, overwrite: bool = False) -> Path:
+        """Write model/firms/events Parquet, summary and manifest JSON; all or nothing.
+
+        `out_dir` must be new or empty, or hold an earlier `abm run` result, which is
+        replaced only when `overwrite` is true; a folder of other files is never touched.
+
+        Raises:
+            ParamError: if `out_dir` is a file, holds other files or cannot be written.
+        """
         out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        check_output(out, "run", overwrite, "--overwrite")
+        with atomic_dir(out, replace=True) as tmp:
             for name in ("model", "firms", "events"):
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             for name in ("summary", "manifest"):
-                text = json.dumps(getattr(self, name), indent=2, sort_keys=True, default=_json)
-                (tmp / f"{name}.json").write_text(text + "\n")
-            if out.exists():
-                shutil.rmtree(out)
-            os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+                (tmp / f"{name}.json").write_text(dumps(getattr(self, name)) + "\n")
         return out
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serializable: {value!r}")
-
-
 def git_commit() -> str | None:
-    """Commit of the source tree the package runs from, if it is a git checkout."""
+    """Commit of the source tree the package runs from, if that tree is a git checkout.
+
+    An installed copy (site-packages) inside some other repository gets None, not that
+    repository's commit.
+    """
+    package = Path(abm.__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(abm.__file__).parent,
+            ["git", "rev-parse", "--show-toplevel", "HEAD"],
+            cwd=package,
             capture_output=True,
             text=True,
             timeout=5,
@@ -77,7 +73,10 @@ def git_commit() -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    top, _, commit = out.stdout.strip().partition("\n")
+    if Path(top).resolve() != package.parent:
+        return None
+    return commit or None
 
 
 def run(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,9 @@ from abm.agents.fleet import FleetPolicyParams
 from abm.agents.leasing import ConversionParams
 from abm.agents.population import DrawParams, FirmParams, GroupParams
 from abm.agents.strategy import StrategyParams
+from abm.catalog import SCENARIO_DIR, find, merge, read_scenario_tree
+from abm.catalog import list_scenarios as list_scenarios
+from abm.io import content_hash
 from abm.markets.ai_demand import AiDemandParams
 from abm.markets.asic import AsicMarketParams
 from abm.markets.btc_price import BtcPriceParams, read_price_csv
@@ -29,9 +30,7 @@ from abm.markets.macro import MacroParams
 from abm.markets.power import PowerParams
 from abm.markets.shocks import ShockParams
 from abm.network.pools import PoolsParams
-from abm.params import ParamError, build, param, read_toml, to_mapping
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+from abm.params import build, param, to_mapping
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,44 +154,7 @@ class Scenario:
 
     def digest(self) -> str:
         """Content hash of the full parameter set (hex, 16 chars)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge `override` into a copy of `base`; tables merge, other values replace."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file, resolving `extends` chains (relative to each file)."""
-    if path in seen:
-        chain = " -> ".join(str(p) for p in (*seen, path))
-        raise ParamError(f"{path}: extends forms a cycle: {chain}")
-    data = read_toml(path, "scenario")
-    base_name = data.pop("extends", None)
-    _resolve_paths(data, path.parent)
-    if base_name is None:
-        return data
-    if not isinstance(base_name, str):
-        raise ParamError(f"{path}: extends = {base_name!r} must be a file name string")
-    base = _read_toml((path.parent / base_name).resolve(), (*seen, path))
-    return _merge(base, data)
-
-
-def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
-    """Make file paths in a scenario (keys ending in `_csv`) absolute, relative to it."""
-    for key, value in data.items():
-        if isinstance(value, dict):
-            _resolve_paths(value, folder)
-        elif key.endswith("_csv") and isinstance(value, str):
-            data[key] = str((folder / value).resolve())
+        return content_hash(self.to_dict())
 
 
 def load_scenario(
@@ -209,12 +171,10 @@ def load_scenario(
     if isinstance(source, Mapping):
         label, data = "<mapping>", dict(source)
     else:
-        path = Path(source)
-        if not path.suffix and not path.exists():
-            path = SCENARIO_DIR / f"{path}.toml"
-        label, data = str(path), _read_toml(path.resolve())
+        path = find(source, SCENARIO_DIR)
+        label, data = str(path), read_scenario_tree(path.resolve())
     if overrides:
-        data = _merge(data, _undot(overrides))
+        data = merge(data, _undot(overrides))
         label += " (with overrides)"
     return build(Scenario, data, label)
 
@@ -229,15 +189,3 @@ def _undot(flat: Mapping[str, Any]) -> dict[str, Any]:
             table = table.setdefault(part, {})
         table[leaf] = _undot(value) if isinstance(value, Mapping) else value
     return nested
-
-
-def list_scenarios(folder: Path = SCENARIO_DIR) -> list[tuple[str, str]]:
-    """(name, description) of every scenario file in `folder`, sorted by name."""
-    found = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            description = load_scenario(path).description
-        except ParamError as err:
-            description = f"INVALID: {err}"
-        found.append((path.stem, description))
-    return found

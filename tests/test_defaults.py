@@ -11,8 +11,9 @@ import dataclasses
 import typing
 from typing import Any
 
+from abm.catalog import SCENARIO_DIR, read_scenario_tree
 from abm.params import build, to_mapping
-from abm.scenario import SCENARIO_DIR, Scenario, _read_toml
+from abm.scenario import Scenario
 
 BASELINE_ONLY = {"description", "population.groups"}  # no code default can say these
 
@@ -47,7 +48,7 @@ def disagreements(cls: type, table: dict[str, Any], path: str = "") -> list[str]
 
 
 def test_baseline_scenario_and_code_defaults_agree():
-    baseline = _read_toml((SCENARIO_DIR / "baseline_2026.toml").resolve())
+    baseline = read_scenario_tree((SCENARIO_DIR / "baseline_2026.toml").resolve())
     assert disagreements(Scenario, baseline) == []
 
 

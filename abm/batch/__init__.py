@@ -7,16 +7,10 @@
 Modules, one job each: `spec` (RunSpec, seeds), `design` (grid, lhs, sobol, morris),
 `experiment` (TOML schema), `runner` (run_one in a worker), `executor` (serial, process
 pool, Dask), `store` (Parquet parts, manifests, load), `sweep` (the loop), `analyze`
-(SALib indices), `cli` (`abm sweep`, `abm analyze`).
+(SALib indices), `cli` (`abm sweep`, `abm analyze`). Names load on first use (`abm.lazy`).
 """
 
-from abm.batch.analyze import analyze, indices
-from abm.batch.executor import SerialExecutor, dask_executor, process_pool
-from abm.batch.experiment import Experiment, load_experiment
-from abm.batch.runner import RunFailure, RunTables, run_one
-from abm.batch.spec import RunSpec, derive_seed
-from abm.batch.store import Results, load
-from abm.batch.sweep import SweepReport, sweep
+from abm.lazy import make_lazy
 
 __all__ = [
     "Experiment",
@@ -36,3 +30,25 @@ __all__ = [
     "run_one",
     "sweep",
 ]
+
+make_lazy(
+    __name__,
+    {
+        "analyze": "abm.batch.analyze",
+        "indices": "abm.batch.analyze",
+        "SerialExecutor": "abm.batch.executor",
+        "dask_executor": "abm.batch.executor",
+        "process_pool": "abm.batch.executor",
+        "Experiment": "abm.batch.experiment",
+        "load_experiment": "abm.batch.experiment",
+        "RunFailure": "abm.batch.runner",
+        "RunTables": "abm.batch.runner",
+        "run_one": "abm.batch.runner",
+        "RunSpec": "abm.batch.spec",
+        "derive_seed": "abm.batch.spec",
+        "Results": "abm.batch.store",
+        "load": "abm.batch.store",
+        "SweepReport": "abm.batch.sweep",
+        "sweep": "abm.batch.sweep",
+    },
+)

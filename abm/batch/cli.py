@@ -11,9 +11,7 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from abm.params import ParamError
-
-EXIT_RUNS_FAILED = 1
+from abm.cli import EXIT_RUN_FAILED, Interrupted, add_set_option, log, overrides, progress
 
 
 def _positive(text: str) -> int:
@@ -28,36 +26,44 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from abm.batch import store
     from abm.batch.executor import dask_executor, local_executor
     from abm.batch.experiment import load_experiment
-    from abm.batch.sweep import sweep
+    from abm.batch.sweep import check_same_experiment, sweep
+    from abm.outdir import check_output
 
-    exp = load_experiment(args.experiment)
+    exp = load_experiment(args.experiment, overrides(args) or None)
     out = Path(args.out) if args.out else Path("results") / exp.name
-    stored = len(store.stored_ids(out))
-    if not args.resume and (stored or (out / store.MANIFEST).exists()):
-        raise ParamError(
-            f"{out}: already holds a sweep ({stored} runs stored); allowed: --resume to "
-            "continue it, or another --out"
-        )
-    specs = exp.specs()
+    check_output(out, "sweep", args.resume, "--resume")
+    specs, manifest = exp.specs(), exp.manifest()
+    check_same_experiment(out, manifest)
     points = len(specs) // exp.replicates
-    print(
+    plan = (
         f"{exp.name}: {len(specs)} runs ({points} design points x {exp.replicates} "
         f"replicates, {exp.design.method}), root seed {exp.root_seed} -> {out}"
     )
-    with contextlib.ExitStack() as stack:
-        if args.dask or args.dask_local:
-            executor = stack.enter_context(dask_executor(args.dask, args.workers))
-        else:
-            executor = local_executor(args.workers)
-            stack.callback(executor.shutdown, wait=True, cancel_futures=True)
-        report = sweep(
-            specs,
-            out,
-            executor,
-            manifest=exp.manifest(),
-            max_runs=args.max_runs,
-            progress=not args.quiet,
-        )
+    resume = f"abm sweep {args.experiment} --out {out} --resume" + "".join(
+        f" --set {given.text}" for given in args.set or ()
+    )
+    try:
+        with contextlib.ExitStack() as stack:
+            if args.dask or args.dask_local:
+                executor = stack.enter_context(dask_executor(args.dask, args.workers))
+            else:
+                executor = local_executor(args.workers)
+                stack.callback(executor.shutdown, wait=True, cancel_futures=True)
+            log.info(plan)
+            report = sweep(
+                specs,
+                out,
+                executor,
+                manifest=manifest,
+                max_runs=args.max_runs,
+                progress=progress(args),
+            )
+    except KeyboardInterrupt:
+        stored = len(store.stored_ids(out))
+        raise Interrupted(
+            f"interrupted; {stored} of {len(specs)} runs are stored in {out}; continue with: "
+            f"{resume}"
+        ) from None
     print(
         f"{report.done} runs done, {report.failed} failed, {report.stored_before} already "
         f"stored, {report.left} left, in {report.wall_s:.1f} s"
@@ -68,9 +74,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if report.broken:
         print(f"the executor broke and took no more runs: {report.broken}")
     if report.left:
-        print(f"continue with: abm sweep {args.experiment} --out {out} --resume")
+        print(f"continue with: {resume}")
     print(f"results: {out} (read with abm.batch.load)")
-    return 0 if report.ok else EXIT_RUNS_FAILED
+    return 0 if report.ok else EXIT_RUN_FAILED
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -106,7 +112,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--dask-local", action="store_true", help="run on a new Dask LocalCluster")
     p.add_argument("--resume", action="store_true", help="continue a sweep in --out")
     p.add_argument("--max-runs", type=_positive, help="run at most N of the missing runs")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_set_option(p)
     p.set_defaults(func=cmd_sweep)
     p = subparsers.add_parser("analyze", help="sensitivity indices from a sobol/morris sweep")
     p.add_argument("dir", help="result folder of a finished sweep")

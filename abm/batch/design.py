@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from SALib.sample import morris as salib_morris
-from SALib.sample import sobol as salib_sobol
-from scipy.stats import qmc
 
 METHODS = ("grid", "lhs", "sobol", "morris")
 
@@ -37,6 +34,8 @@ def grid(levels: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
 
 def lhs(bounds: Sequence[tuple[float, float]], samples: int, seed: int) -> np.ndarray:
     """Latin hypercube of `samples` points in the box `bounds` (scipy.stats.qmc)."""
+    from scipy.stats import qmc  # imported where used: `abm validate` need not pay for it
+
     unit = qmc.LatinHypercube(d=len(bounds), rng=np.random.default_rng(seed)).random(samples)
     lo, hi = np.array(bounds, dtype=float).T
     return qmc.scale(unit, lo, hi)
@@ -49,6 +48,8 @@ def sobol(
 
     `samples` should be a power of 2 (the Sobol' sequence is balanced only then).
     """
+    from SALib.sample import sobol as salib_sobol
+
     names = [f"x{i}" for i in range(len(bounds))]
     return salib_sobol.sample(
         problem(names, bounds), samples, calc_second_order=second_order, seed=seed
@@ -59,6 +60,8 @@ def morris(
     bounds: Sequence[tuple[float, float]], trajectories: int, seed: int, levels: int = 4
 ) -> np.ndarray:
     """Morris elementary-effects design: `trajectories` * (D + 1) rows on a `levels` grid."""
+    from SALib.sample import morris as salib_morris
+
     names = [f"x{i}" for i in range(len(bounds))]
     return salib_morris.sample(problem(names, bounds), trajectories, num_levels=levels, seed=seed)
 

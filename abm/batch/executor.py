@@ -14,11 +14,14 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from abm.params import ParamError
+
+DASK_CONNECT_TIMEOUT_S = 5  # a scheduler that does not answer by then is not there
 
 
 class SerialExecutor(Executor):
@@ -36,9 +39,18 @@ class SerialExecutor(Executor):
         return future
 
 
+def _die_on_ctrl_c() -> None:
+    """In a worker: Ctrl-C ends it without a traceback; the sweep reports it instead."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A local pool of `workers` processes, started with "spawn"."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_on_ctrl_c,
+    )
 
 
 def capacity(executor: Executor) -> int:
@@ -56,7 +68,13 @@ def capacity(executor: Executor) -> int:
 
 
 def local_executor(workers: int | None) -> Executor:
-    """`SerialExecutor` for one worker, otherwise a process pool (default: one per CPU)."""
+    """`SerialExecutor` for one worker, otherwise a process pool (default: one per CPU).
+
+    Raises:
+        ParamError: if `workers` is less than 1.
+    """
+    if workers is not None and workers < 1:
+        raise ParamError(f"--workers {workers} is not allowed; allowed 1 <= value")
     workers = workers or os.cpu_count() or 1
     return SerialExecutor() if workers == 1 else process_pool(workers)
 
@@ -69,7 +87,7 @@ def dask_executor(address: str | None = None, workers: int | None = None) -> Ite
     and no dashboard; it is closed on exit, a remote scheduler is only disconnected from.
 
     Raises:
-        ParamError: if Dask is not installed.
+        ParamError: if Dask is not installed or no scheduler answers at `address`.
     """
     try:
         from dask.distributed import Client, LocalCluster
@@ -77,7 +95,14 @@ def dask_executor(address: str | None = None, workers: int | None = None) -> Ite
         raise ParamError("--dask needs Dask, an optional extra: pip install -e '.[dask]'") from None
     cluster = None
     if address:
-        client = Client(address)
+        try:
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, ValueError, TimeoutError) as err:
+            raise ParamError(
+                f"--dask {address}: no Dask scheduler answered within "
+                f"{DASK_CONNECT_TIMEOUT_S} s ({type(err).__name__}); allowed the address of a "
+                "running scheduler, e.g. tcp://HOST:8786, or --dask-local"
+            ) from None
     else:
         cluster = LocalCluster(
             n_workers=workers or os.cpu_count() or 1,

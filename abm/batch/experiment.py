@@ -12,8 +12,6 @@ key, the value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,11 @@ import numpy as np
 
 from abm.batch import design
 from abm.batch.spec import TABLES, RunSpec, plain
+from abm.catalog import EXPERIMENT_DIR, SCENARIO_DIR, find
+from abm.io import content_hash
 from abm.params import ParamError, build, param, read_toml
-from abm.scenario import SCENARIO_DIR, load_scenario
+from abm.scenario import load_scenario
 
-EXPERIMENT_DIR = SCENARIO_DIR.parent / "experiments"
 FREE_TABLES = ("parameters", "overrides")  # keyed by dotted scenario keys, checked here
 
 
@@ -149,8 +148,7 @@ class Experiment:
         data = self.to_dict()
         data["base"] = [Path(self.base).stem, bases.get(self.base, {}).get("digest")]
         data["scenarios"] = [[Path(r).stem, bases[r]["digest"]] for r in self.scenarios]
-        blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return content_hash(data)
 
     def matrix(self) -> np.ndarray:
         """The sampled design matrix (lhs, sobol, morris), before integer rounding."""
@@ -214,23 +212,28 @@ class Experiment:
         }
 
 
-def find_experiment(source: str | Path) -> Path:
-    """A path as given, or a shipped experiment's file for a bare name like "smoke"."""
-    path = Path(source)
-    if not path.suffix and not path.exists():
-        return EXPERIMENT_DIR / f"{path}.toml"
-    return path
+EXPERIMENT_KEYS = frozenset(f.name for f in dataclasses.fields(Experiment)) - {"description"}
+"""Top-level keys only an experiment file has (a scenario file has none of them)."""
 
 
-def load_experiment(source: str | Path) -> Experiment:
+def load_experiment(source: str | Path, overrides: Mapping[str, Any] | None = None) -> Experiment:
     """Read and validate an experiment TOML (a path, or the name of a shipped experiment).
+
+    `overrides` (dotted scenario keys, e.g. from `--set`) join the file's `[overrides]`,
+    so they enter the experiment's hash and manifest.
 
     Raises:
         ParamError: naming the file, the key, the value and what is allowed.
     """
-    path = find_experiment(source)
+    path = find(source, EXPERIMENT_DIR)
     data = read_toml(path, "experiment")
-    return experiment_from_mapping(data, str(path), path.resolve().parent)
+    label = str(path)
+    if overrides:
+        table = data.get("overrides", {})
+        fixed = _flatten(table) if isinstance(table, Mapping) else table
+        data["overrides"] = {**fixed, **overrides} if isinstance(fixed, dict) else fixed
+        label += " (with --set)"
+    return experiment_from_mapping(data, label, path.resolve().parent)
 
 
 def experiment_from_mapping(
@@ -251,6 +254,13 @@ def experiment_from_mapping(
         base=_resolve(exp.base, folder, source, "base"),
         scenarios=tuple(_resolve(r, folder, source, "scenarios") for r in exp.scenarios),
     )
+    _check_figures(exp.figures, source)
+    both = sorted(free["overrides"].keys() & free["parameters"].keys())
+    if both:
+        raise ParamError(
+            f"{source}: {both[0]} is both fixed in [overrides] and varied in [parameters]; "
+            "allowed in one of them"
+        )
     overrides = tuple((k, plain(v)) for k, v in free["overrides"].items())
     trees = {}
     for ref in exp.bases:
@@ -270,6 +280,20 @@ def experiment_from_mapping(
             "key = [low, high]"
         )
     return dataclasses.replace(exp, parameters=parameters, overrides=overrides)
+
+
+def _check_figures(names: tuple[str, ...], source: str) -> None:
+    """Every figure an experiment lists must exist (checked before any run)."""
+    if not names:
+        return
+    from abm.figures import FIGURES  # matplotlib: imported only when figures are named
+
+    unknown = [name for name in names if name not in FIGURES]
+    if unknown:
+        raise ParamError(
+            f"{source}: figures = {list(names)!r} names {unknown[0]!r}, which is not a "
+            f"figure; allowed any of {', '.join(sorted(FIGURES))}"
+        )
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -30,10 +30,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from abm.batch.spec import RunSpec
+from abm.io import json_default
 from abm.run import run
 from abm.scenario import load_scenario
 
 METADATA_KEY = b"abm.manifest"  # Parquet schema metadata holding the manifests, as JSON
+VOLATILE = ("wall_time_s", "worker")  # differ between two runs of a spec: manifest JSON only
 COMPRESSION = "snappy"  # zstd is ~8 % smaller and ~15 ms per baseline run slower
 
 
@@ -128,12 +130,6 @@ def encode(frame: pd.DataFrame, columns: dict[str, Any], metadata: bytes) -> byt
     return sink.getvalue().to_pybytes()
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
 def run_one(spec: RunSpec) -> RunTables:
     """Simulate one spec and return the tables it keeps, identity columns in front.
 
@@ -154,7 +150,8 @@ def run_encoded(spec: RunSpec, sweep_manifest: dict[str, Any] | None = None) -> 
     """
     tables, manifest = _simulate(spec)
     columns = spec.columns()
-    meta = json.dumps({"sweep": sweep_manifest or {}, "run": manifest}, default=_jsonable)
+    steady = {k: v for k, v in manifest.items() if k not in VOLATILE}
+    meta = json.dumps({"sweep": sweep_manifest or {}, "run": steady}, default=json_default)
     parts = {name: encode(frame, columns, meta.encode()) for name, frame in tables.items()}
     return EncodedRun(spec=spec, parts=parts, manifest=manifest)
 

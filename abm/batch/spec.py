@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from abm.io import content_hash
 
 TABLES = ("model", "firms", "events", "summary")  # every table a run can keep
 ID_COLUMNS = ("run_id", "scenario", "point", "replicate", "seed")  # lead every stored table
@@ -110,8 +110,7 @@ class RunSpec:
     @functools.cached_property
     def id(self) -> str:
         """Content hash of every field (hex, 16 chars): the run's name in the store."""
-        blob = json.dumps(self.to_dict(with_id=False), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return content_hash(self.to_dict(with_id=False))
 
     @property
     def label(self) -> str:

@@ -20,52 +20,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from abm.batch.runner import METADATA_KEY, EncodedRun, RunFailure
 from abm.batch.spec import TABLES
+from abm.io import atomic_dir, dumps, write_json
+from abm.params import ParamError
 
 MANIFEST = "manifest.json"
 RUNS = "runs"
 FAILED = "failed"
-PART_SKIPS = ("runs", "design", "base_scenarios", "sessions")  # too long to repeat in every part
-FILE_MODE, DIR_MODE = 0o644, 0o755  # mkstemp/mkdtemp make 0o600/0o700: others may read results
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
-
-
-def dumps(obj: Any) -> str:
-    """Stable JSON text (sorted keys) of a manifest or record."""
-    return json.dumps(obj, indent=1, sort_keys=True, default=_json_default)
-
-
-def write_json(path: Path, obj: Any) -> None:
-    """Write JSON atomically: a hidden temporary file in the same folder, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(dumps(obj) + "\n")
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# left out of each part's metadata: too long to repeat, or changing from session to session
+# (the parts of a run are then the same bytes whoever wrote them, whenever)
+PART_SKIPS = ("runs", "design", "base_scenarios", "sessions", "created_utc", "session_utc")
 
 
 def read_manifest(out_dir: str | Path) -> dict[str, Any] | None:
@@ -109,24 +82,16 @@ def part_manifest(sweep_manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_run(out_dir: str | Path, result: EncodedRun) -> Path:
-    """Store one finished run under runs/<run_id>/ all or nothing; return its folder."""
-    runs = Path(out_dir) / RUNS
-    runs.mkdir(parents=True, exist_ok=True)
-    final = runs / result.spec.id
-    tmp = Path(tempfile.mkdtemp(prefix=f".{result.spec.id}.", dir=runs))
-    try:
-        tmp.chmod(DIR_MODE)
+    """Store one finished run under runs/<run_id>/ all or nothing; return its folder.
+
+    A run stored meanwhile by another sweep of the same folder is kept as it is.
+    """
+    final = Path(out_dir) / RUNS / result.spec.id
+    with atomic_dir(final) as tmp:
         for name, data in result.parts.items():
             (tmp / f"{name}.parquet").write_bytes(data)
         parts = [f"{name}.parquet" for name in result.parts]
         (tmp / MANIFEST).write_text(dumps({**result.manifest, "parts": parts}) + "\n")
-        if final.exists():  # stored meanwhile by another sweep of the same folder
-            shutil.rmtree(tmp)
-        else:
-            os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     (Path(out_dir) / FAILED / f"{result.spec.id}.json").unlink(missing_ok=True)
     return final
 
@@ -181,12 +146,22 @@ def _concat(tables: list[pa.Table]) -> pd.DataFrame:
 
 
 def load(out_dir: str | Path) -> Results:
-    """Read every finished run of the sweep in `out_dir` (temporary files are never read)."""
+    """Read every finished run of the sweep in `out_dir` (temporary files are never read).
+
+    Raises:
+        ParamError: if `out_dir` is missing or holds no finished run (saying how many
+            failed), so an empty result is never mistaken for data.
+    """
     out = Path(out_dir)
     if not out.is_dir():
-        raise FileNotFoundError(f"{out}: no such sweep folder")
+        raise ParamError(f"{out}: no such sweep folder")
+    ids = stored_ids(out)
+    if not ids:
+        failed = len(failed_ids(out))
+        why = f"{failed} failed (tracebacks in {out / FAILED})" if failed else "none was run"
+        raise ParamError(f"{out}: holds no finished run ({why}); run or resume the sweep first")
     manifests = []
-    for run_id in stored_ids(out):
+    for run_id in ids:
         manifests.append(json.loads((out / RUNS / run_id / MANIFEST).read_text()))
     manifests.sort(key=lambda m: (m["spec"]["point"], m["spec"]["replicate"], m["run_id"]))
     parts: dict[str, list[pa.Table]] = {name: [] for name in TABLES}

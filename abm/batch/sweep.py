@@ -34,6 +34,8 @@ from abm.batch import store
 from abm.batch.executor import SerialExecutor, capacity, local_executor
 from abm.batch.runner import EncodedRun, RunFailure, execute
 from abm.batch.spec import RunSpec, unique_ids
+from abm.io import write_json
+from abm.outdir import check_output
 from abm.params import ParamError
 from abm.run import git_commit
 
@@ -81,18 +83,59 @@ def provenance() -> dict[str, Any]:
     }
 
 
+def _leaves(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """{dotted key: value} of the leaves of nested mappings."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    found: dict[str, Any] = {}
+    for key, value in tree.items():
+        found |= _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    return found
+
+
+def changes(old: dict[str, Any], new: dict[str, Any], shown: int = 5) -> str:
+    """What differs between two sweep manifests' settings: "experiment.replicates 1 -> 2".
+
+    Compares the experiments and base scenarios; lists the first `shown` differences.
+    """
+    keys = ("experiment", "base_scenarios")
+    before = _leaves({k: old.get(k) for k in keys})
+    after = _leaves({k: new.get(k) for k in keys})
+    found = [
+        f"{key} {before.get(key, '(none)')!s} -> {after.get(key, '(none)')!s}"
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key) and not key.endswith(".digest")
+    ]
+    if not found:
+        return "the experiment hash only"
+    more = f" and {len(found) - shown} more" if len(found) > shown else ""
+    return ", ".join(found[:shown]) + more
+
+
+def check_same_experiment(out: Path, manifest: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored sweep manifest of `out` ({} if none), if it is of the same experiment.
+
+    Raises:
+        ParamError: naming what changed, if `out` holds a sweep of another experiment.
+    """
+    old = store.read_manifest(out) or {}
+    new = manifest or {}
+    old_hash, new_hash = old.get("experiment_hash"), new.get("experiment_hash")
+    if old and old_hash != new_hash:
+        raise ParamError(
+            f"{out / store.MANIFEST}: experiment_hash = {old_hash!r} is not this sweep's "
+            f"({new_hash!r}); changed since: {changes(old, new)}; allowed: the same "
+            "experiment; choose another output folder"
+        )
+    return old
+
+
 def _sweep_manifest(
     out: Path, specs: dict[str, RunSpec], extra: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The manifest for this call, merged with the stored one (which must agree)."""
-    old = store.read_manifest(out) or {}
+    old = check_same_experiment(out, extra)
     extra = extra or {}
-    old_hash, new_hash = old.get("experiment_hash"), extra.get("experiment_hash")
-    if old and old_hash != new_hash:
-        raise ParamError(
-            f"{out / store.MANIFEST}: experiment_hash = {old_hash!r} is not this sweep's "
-            f"({new_hash!r}); allowed: the same experiment; choose another output folder"
-        )
     stray = store.stored_ids(out) - specs.keys()
     if stray:
         raise ParamError(
@@ -146,15 +189,16 @@ def sweep(
         max_pending: runs in flight at once (default twice the executor's workers).
 
     Raises:
-        ParamError: if `out_dir` holds a different sweep.
+        ParamError: if `out_dir` holds a different sweep or files that are not a sweep's.
     """
     started = time.perf_counter()
     out = Path(out_dir)
     by_id = unique_ids(specs)
+    check_output(out, "sweep", True, "resume")  # never mix runs into a folder of other files
     out.mkdir(parents=True, exist_ok=True)
     store.remove_temporaries(out)
     sweep_manifest = _sweep_manifest(out, by_id, manifest)
-    store.write_json(out / store.MANIFEST, sweep_manifest)
+    write_json(out / store.MANIFEST, sweep_manifest)
     part_manifest = store.part_manifest(sweep_manifest)
     stored = store.stored_ids(out)
     todo = [s for i, s in by_id.items() if i not in stored]

@@ -28,15 +28,17 @@ root_seed = 3
 def test_sweep_then_resume_then_refuse_without_resume(smoke_serial, tmp_path, capsys):
     out = tmp_path / "smoke"
     args = ["sweep", "smoke", "--out", str(out), "--workers", "1", "--quiet"]
-    assert main([*args, "--max-runs", "3"]) == 0
-    printed = capsys.readouterr().out
-    assert "smoke: 4 runs (4 design points x 1 replicates, grid), root seed 1" in printed
-    assert "3 runs done, 0 failed, 0 already stored, 1 left" in printed
-    assert "--resume" in printed
+    assert main([*args[:-1], "--max-runs", "3"]) == 0  # not quiet: the plan is noted on stderr
+    printed = capsys.readouterr()
+    assert "smoke: 4 runs (4 design points x 1 replicates, grid), root seed 1" in printed.err
+    assert "3 runs done, 0 failed, 0 already stored, 1 left" in printed.out
+    assert f"continue with: abm sweep smoke --out {out} --resume\n" in printed.out
 
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert str(out) in err and "3 runs stored" in err and "--resume" in err
+    assert err == (
+        f"error: {out}: already holds an abm sweep result; allowed: --resume, or another --out\n"
+    )
 
     assert main([*args, "--resume"]) == 0
     assert "1 runs done, 0 failed, 3 already stored, 0 left" in capsys.readouterr().out

@@ -59,6 +59,30 @@ def test_serial_process_pool_and_dask_give_identical_tables(smoke, smoke_serial,
         report = sweep(smoke.specs(), tmp_path / "dask", executor, manifest=smoke.manifest())
     assert report.done == 4 and report.ok
     assert_same_tables(smoke_serial, tmp_path / "dask")
+    for name in ("pool", "dask"):  # the files too: wall times and worker ids are JSON only
+        for part in sorted(smoke_serial.glob("runs/*/*.parquet")):
+            twin = tmp_path / name / part.relative_to(smoke_serial)
+            assert twin.read_bytes() == part.read_bytes(), twin
+
+
+def test_load_of_a_store_without_finished_runs_raises(tmp_path):
+    with pytest.raises(ParamError, match="no such sweep folder"):
+        load(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ParamError, match=r"holds no finished run \(none was run\)"):
+        load(tmp_path / "empty")
+    spec = RunSpec("baseline_2026", {"run.end_date": "2026-01-05", "run.dt_days": 99})
+    report = sweep([spec], tmp_path / "failed", SerialExecutor())
+    assert report.failed == 1
+    with pytest.raises(ParamError, match=r"holds no finished run \(1 failed \(tracebacks in"):
+        load(tmp_path / "failed")
+
+
+def test_a_folder_of_other_files_is_never_used_as_a_store(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ParamError, match="holds files abm did not write"):
+        sweep([RunSpec("baseline_2026")], tmp_path, SerialExecutor())
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_a_failing_run_is_recorded_with_its_traceback_and_the_sweep_goes_on(tmp_path):
