@@ -4,7 +4,6 @@ import pytest
 
 from abm.figures import FIGURES, draw_figure
 
-
 SOURCES = {  # the fixture (tests/figures/conftest.py) each figure is drawn from
     "migration_timeline": "single",
     "fan_charts": "banded",
