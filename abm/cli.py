@@ -14,6 +14,7 @@ from abm.batch.cli import add_subcommands as add_batch_subcommands
 from abm.figures.cli import add_subcommands as add_figure_subcommands
 from abm.params import ParamError
 from abm.scenario import SCENARIO_DIR, list_scenarios, load_scenario
+from abm.viz.cli import add_subcommands as add_viz_subcommands
 
 EXIT_BAD_INPUT = 2
 SUMMARY_KEYS = (
@@ -103,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_scenarios)
     add_batch_subcommands(sub)
     add_figure_subcommands(sub)
+    add_viz_subcommands(sub)
     return top
 
 
