@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import solara
-from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
 
 from abm.figures.style import CLASS_COLOURS, OKABE_ITO, STYLE
@@ -40,8 +40,8 @@ def _figure(title: str) -> tuple[Figure, object]:
 
 def _show(fig: Figure, ax, model) -> solara.Element:
     ax.set_xlim(model.dates[0], model.dates[-1])
-    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=6))
-    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m"))
+    ax.xaxis.set_major_locator(YearLocator())
+    ax.xaxis.set_major_formatter(DateFormatter("%Y"))
     ax.set_ylim(bottom=0)
     ax.tick_params(labelsize=8)
     return solara.FigureMatplotlib(fig, format="png")
