@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip uninstall --quiet --yes abm 2>/dev/null || true  # the distribution's old name
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test,dask]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test,dask,viz]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -36,7 +36,7 @@ test-lowest:
 	$(PYTHON) -m venv $(LOWEST)
 	$(PYTHON) .ci/lowest_constraints.py > $(LOWEST)/constraints.txt
 	$(LOWEST)/bin/pip install --quiet --disable-pip-version-check \
-		-c $(LOWEST)/constraints.txt -e ".[test,dask]"
+		-c $(LOWEST)/constraints.txt -e ".[test,dask,viz]"
 	$(LOWEST)/bin/pytest -q -m "not slow" -p no:cacheprovider \
 		--ignore=tests/test_golden_baseline.py
 

@@ -26,7 +26,11 @@ from abm.params import ParamError
 EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 # modules that add their own subcommands, with the commands they add: only the module of
 # the command given is imported (a command not listed here imports them all)
-SUBCOMMANDS = {"abm.batch.cli": ("sweep", "analyze"), "abm.figures.cli": ("figures", "reproduce")}
+SUBCOMMANDS = {
+    "abm.batch.cli": ("sweep", "analyze"),
+    "abm.figures.cli": ("figures", "reproduce"),
+    "abm.viz.cli": ("viz",),
+}
 log = logging.getLogger("abm")
 
 SUMMARY_KEYS = (

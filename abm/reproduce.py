@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from abm.batch.analyze import SENSITIVITY_METHODS, analyze
 from abm.batch.executor import local_executor
 from abm.batch.experiment import Experiment, load_experiment
 from abm.batch.sweep import SweepReport, sweep
-from abm.figures import draw_figures, load_figure_data
+from abm.figures import Report, draw_figures, load_figure_data
+from abm.figures.sensitivity import OUTPUTS
 
 QUICK_REPLICATES = 10  # runs per design point in a quick reproduction
 QUICK_SAMPLES = {"lhs": 16, "sobol": 8, "morris": 4}  # design samples in a quick reproduction
@@ -37,10 +39,11 @@ def reproduce(
     full: bool = False,
     workers: int | None = None,
     formats: tuple[str, ...] = ("pdf", "png"),
-) -> tuple[Path, SweepReport, dict, dict]:
-    """Sweep experiment `name` (resuming what is stored), then draw its figures.
+) -> tuple[Path, SweepReport, Report]:
+    """Sweep experiment `name` (resuming what is stored), analyze it, then draw its figures.
 
-    Returns the store, the sweep report, the figures written and those skipped (reasons).
+    A sobol or morris sweep is analyzed for the sensitivity figure's outputs first, so
+    the figure reads stored indices. Returns the store, the sweep and the figure reports.
     """
     exp = load_experiment(name)
     exp = exp if full else quick(exp)
@@ -50,6 +53,8 @@ def reproduce(
         report = sweep(exp.specs(), out, executor, manifest=exp.manifest(), progress=True)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+    if report.ok and exp.design.method in SENSITIVITY_METHODS:
+        for output in OUTPUTS:
+            analyze(out, exp.design.method, output)
     data = load_figure_data(out)
-    written, skipped = draw_figures(data, out / "figures", list(exp.figures), formats)
-    return out, report, written, skipped
+    return out, report, draw_figures(data, out / "figures", list(exp.figures), formats)

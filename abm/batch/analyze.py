@@ -6,10 +6,15 @@ checked on the Ishigami function, whose indices are known. `analyze(out_dir, ...
 a stored sweep: the design matrix from the sweep manifest and, per design point, the mean
 of the metric over the point's replicates (the indices of the mean response). Integer
 parameters ran at rounded values; the analysis uses the design's unrounded ones.
+
+`analyze` stores what it computed beside the results (`abm.batch.results.indices_path`),
+with a warning when the sample is too small for the intervals to mean anything, so that
+figures read the indices instead of computing them again.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +24,18 @@ from SALib.analyze import morris as salib_morris
 from SALib.analyze import sobol as salib_sobol
 
 from abm.batch import store
+from abm.batch.results import indices_path
 from abm.params import ParamError
 
 SENSITIVITY_METHODS = ("sobol", "morris")
+SOBOL_KEYS = ("S1", "S1_conf", "ST", "ST_conf")
+MORRIS_KEYS = ("mu", "mu_star", "sigma", "mu_star_conf")
+MAX_SOBOL_HALF_WIDTH = 0.1  # 95 % half-width above which a Sobol index says little
+MAX_MORRIS_RELATIVE_CONF = 0.5  # mu_star_conf / largest mu_star above which ranks are noise
+
+
+class SmallSampleWarning(UserWarning):
+    """The design is too small for the sensitivity intervals to mean anything."""
 
 
 def indices(
@@ -37,24 +51,72 @@ def indices(
     """Sensitivity indices of output `Y` (one value per row of design `X`), per parameter.
 
     sobol: first-order S1 and total ST with bootstrap 95 % half-widths (X is not used; Y
-    must be in the order of SALib's Saltelli design). morris: mu, mu_star (mean absolute
-    elementary effect), sigma and mu_star_conf.
+    must be in the order of SALib's Saltelli design); with `second_order`, also columns
+    S2_<name> and S2_conf_<name> (row i, column j: the pair's index, upper triangle). morris:
+    mu, mu_star (mean absolute elementary effect), sigma and mu_star_conf. An output that is
+    the same at every point has no indices: every value is NaN.
     """
     Y = np.asarray(Y, dtype=float)
     names = list(problem["names"])
+    if method not in SENSITIVITY_METHODS:
+        raise ValueError(f"method {method!r} is not allowed; allowed one of {SENSITIVITY_METHODS}")
+    if np.ptp(Y) == 0:
+        return _undefined(method, names, second_order)
     if method == "sobol":
         res = salib_sobol.analyze(problem, Y, calc_second_order=second_order, seed=seed)
-        keys = ("S1", "S1_conf", "ST", "ST_conf")
+        keys = SOBOL_KEYS
+        if second_order:
+            for key in ("S2", "S2_conf"):
+                for j, name in enumerate(names):
+                    res[f"{key}_{name}"] = np.asarray(res[key])[:, j]
+            keys += s2_keys(names)
     elif method == "morris":
         X = np.asarray(X, dtype=float)
         res = salib_morris.analyze(problem, X, Y, num_levels=morris_levels, seed=seed)
-        keys = ("mu", "mu_star", "sigma", "mu_star_conf")
-    else:
-        raise ValueError(f"method {method!r} is not allowed; allowed one of {SENSITIVITY_METHODS}")
+        keys = MORRIS_KEYS
     frame = pd.DataFrame({"parameter": names})
     for key in keys:
         frame[key] = np.asarray(res[key], dtype=float)
     return frame
+
+
+def s2_keys(names: list[str]) -> tuple[str, ...]:
+    """Column names of the second-order indices and their half-widths."""
+    return tuple(f"{key}_{name}" for key in ("S2", "S2_conf") for name in names)
+
+
+def _undefined(method: str, names: list[str], second_order: bool) -> pd.DataFrame:
+    """The indices table of an output that does not vary: every index NaN."""
+    keys = MORRIS_KEYS if method == "morris" else SOBOL_KEYS
+    if method == "sobol" and second_order:
+        keys += s2_keys(names)
+    return pd.DataFrame({"parameter": names} | {key: np.nan for key in keys})
+
+
+def sample_warning(method: str, table: pd.DataFrame, samples: int) -> str | None:
+    """Why these indices cannot be read as measured, or None when the intervals are tight.
+
+    sobol: any S1 or ST 95 % half-width above MAX_SOBOL_HALF_WIDTH. morris: any
+    mu_star_conf above MAX_MORRIS_RELATIVE_CONF of the largest mu_star.
+    """
+    if table.drop(columns="parameter").isna().all().all():
+        return None
+    if method == "sobol":
+        widest = float(table[["S1_conf", "ST_conf"]].max().max())
+        if widest > MAX_SOBOL_HALF_WIDTH:
+            return (
+                f"base sample N = {samples} is too small: 95 % intervals reach +-{widest:.2g} "
+                f"(more than +-{MAX_SOBOL_HALF_WIDTH}), so these indices cannot be told apart; "
+                "raise [design] samples"
+            )
+        return None
+    ratio = float(table["mu_star_conf"].max() / table["mu_star"].max())
+    if ratio > MAX_MORRIS_RELATIVE_CONF:
+        return (
+            f"{samples} trajectories are too few: mu_star intervals reach {ratio:.0%} of the "
+            "largest effect, so the ranking is noise; raise [design] samples"
+        )
+    return None
 
 
 def point_outputs(summary: pd.DataFrame, output: str, n_points: int, where: str) -> np.ndarray:
@@ -87,6 +149,9 @@ def point_outputs(summary: pd.DataFrame, output: str, n_points: int, where: str)
 def analyze(out_dir: str | Path, method: str, output: str) -> pd.DataFrame:
     """Sensitivity indices of summary metric `output` over the sweep stored in `out_dir`.
 
+    Also stores them, with the sample size and any SmallSampleWarning (also issued), as
+    JSON at `indices_path(out_dir, method, output)`.
+
     Raises:
         ParamError: if the folder holds no sobol/morris sweep of that method, the metric is
             unknown, or some design point has no finished run.
@@ -111,12 +176,30 @@ def analyze(out_dir: str | Path, method: str, output: str) -> pd.DataFrame:
     summary = store.load(out).summary
     Y = point_outputs(summary, output, len(X), where)
     design = manifest["experiment"]["design"]
-    return indices(
+    second_order = bool(design.get("second_order", False))
+    table = indices(
         method,
         info["problem"],
         X,
         Y,
         seed=int(info["seed"]),
-        second_order=bool(design.get("second_order", False)),
+        second_order=second_order,
         morris_levels=int(design.get("morris_levels", 4)),
     )
+    samples = int(design.get("samples", 0))
+    warning = sample_warning(method, table, samples)
+    record = {
+        "method": method,
+        "output": output,
+        "samples": samples,
+        "points": len(X),
+        "replicates": int(manifest["experiment"].get("replicates", 1)),
+        "second_order": second_order,
+        "varies": bool(np.ptp(Y) > 0),
+        "warning": warning,
+        "indices": table.to_dict("records"),
+    }
+    store.write_json(indices_path(out, method, output), record)
+    if warning:
+        warnings.warn(f"{where}: {output}: {warning}", SmallSampleWarning, stacklevel=2)
+    return table

@@ -1,21 +1,22 @@
 """Research figures drawn from stored results (an `abm run` folder or an `abm sweep` store).
 
     data = load_figure_data("results/bifurcation")
-    draw_figures(data, Path("figures"), formats=("pdf", "png"))
+    report = draw_figures(data, Path("figures"), formats=("pdf", "png"))
 
-Each figure is one module with a `draw(data) -> Figure` that raises FigureError, naming
-what is missing, when the results cannot support it.
+Each figure is one module with a `draw(data) -> Drawing` (the figure and what it left out)
+that raises FigureError, naming what is missing, when the results cannot support it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 
 from abm.figures import bifurcation, china, fans, phase, security, sensitivity, timeline
 from abm.figures.data import FigureData, FigureError, load_figure_data
-from abm.figures.style import STYLE, save
+from abm.figures.style import STYLE, Drawing, save
 
 FIGURES = {
     "migration_timeline": timeline.draw,
@@ -29,23 +30,40 @@ FIGURES = {
 
 __all__ = [
     "FIGURES",
+    "Drawing",
     "FigureData",
     "FigureError",
+    "Report",
     "draw_figure",
     "draw_figures",
     "load_figure_data",
+    "render",
 ]
+
+
+@dataclasses.dataclass
+class Report:
+    """What `draw_figures` did: files per figure, why others were not drawn, what was left out."""
+
+    written: dict[str, list[Path]] = dataclasses.field(default_factory=dict)
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
+    notes: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+
+def render(data: FigureData, name: str) -> Drawing:
+    """Draw one figure in the project style (not saved); FigureError if the data cannot."""
+    if name not in FIGURES:
+        raise FigureError(f"unknown figure {name!r}; known: {', '.join(FIGURES)}")
+    with plt.rc_context(STYLE):
+        return FIGURES[name](data)
 
 
 def draw_figure(
     data: FigureData, name: str, out_dir: Path, formats: tuple[str, ...] = ("pdf", "png")
-) -> list[Path]:
-    """Draw one figure and write it in each format; FigureError if the data cannot."""
-    if name not in FIGURES:
-        raise FigureError(f"unknown figure {name!r}; known: {', '.join(FIGURES)}")
-    with plt.rc_context(STYLE):
-        figure = FIGURES[name](data)
-    return save(figure, out_dir, name, formats, data.experiment_hash)
+) -> tuple[list[Path], tuple[str, ...]]:
+    """Draw one figure and write it in each format; return the files and what was left out."""
+    drawing = render(data, name)
+    return save(drawing.figure, out_dir, name, formats, data.experiment_hash), drawing.notes
 
 
 def draw_figures(
@@ -53,12 +71,15 @@ def draw_figures(
     out_dir: Path,
     names: list[str] | None = None,
     formats: tuple[str, ...] = ("pdf", "png"),
-) -> tuple[dict[str, list[Path]], dict[str, str]]:
-    """Draw every figure the data supports (or `names`); return (written, skipped reasons)."""
-    written, skipped = {}, {}
+) -> Report:
+    """Draw every figure the data supports (or `names`)."""
+    report = Report()
     for name in names or list(FIGURES):
         try:
-            written[name] = draw_figure(data, name, out_dir, formats)
+            report.written[name], notes = draw_figure(data, name, out_dir, formats)
         except FigureError as err:
-            skipped[name] = str(err)
-    return written, skipped
+            report.skipped[name] = str(err)
+            continue
+        if notes:
+            report.notes[name] = notes
+    return report

@@ -1,66 +1,89 @@
 """Figure bifurcation: firms' end outcomes by class, and against initial attributes.
 
-The distribution of log net-worth growth by class, and outcome against initial power
-price and leverage, pooled across runs.
+Natural-log net-worth growth by class, and against initial power price and leverage; one
+row per design point, firms pooled only across the seeds of that point. Classes no firm
+ended in are left out.
 """
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from abm.figures.data import FigureData
-from abm.figures.style import CLASS_COLOURS, new_figure
+from abm.figures.data import FigureData, plural
+from abm.figures.style import CLASS_COLOURS, Drawing
 from abm.metrics.bifurcation import CLASSES, firm_outcomes
 
+MAX_ROWS = 4
+Y_LABEL = "ln(end / start net worth)\n(floor ln 0.01 = -4.6: bankrupt or wiped out)"
 
-def outcomes(data: FigureData) -> pd.DataFrame:
-    """firm_outcomes of every run, stacked."""
+
+def outcomes(firms: pd.DataFrame) -> pd.DataFrame:
+    """firm_outcomes of every run in `firms`, stacked."""
     return pd.concat(
-        [firm_outcomes(panel).assign(run_id=run) for run, panel in data.firms.groupby("run_id")]
+        [firm_outcomes(panel).assign(run_id=run) for run, panel in firms.groupby("run_id")]
     )
 
 
-def draw(data: FigureData):
-    """Strip plot by class, and two scatters against initial attributes."""
+def _label(cls: str) -> str:
+    return cls.replace("_", " ")
+
+
+def draw(data: FigureData) -> Drawing:
+    """Per design point: a strip plot by class and two scatters against initial attributes."""
     data.need("bifurcation", ("firms",))
-    out = outcomes(data)
-    fig, axes = new_figure(1, 3, size=(10.0, 3.6), sharey=True)
+    groups = data.groups("firms")
+    notes = []
+    if len(groups) > MAX_ROWS:
+        notes.append(f"the first {MAX_ROWS} of {len(groups)} design points are drawn")
+        groups = groups[:MAX_ROWS]
+    found = [outcomes(g.rows) for g in groups]
+    present = [c for c in CLASSES if any((o["firm_class"] == c).any() for o in found)]
+    absent = [_label(c) for c in CLASSES if c not in present]
+    if absent:
+        notes.append(f"no firm ended as {', '.join(absent)}: those classes are left out")
+    fig = plt.figure(figsize=(10.0, 3.0 * len(groups) + 0.8), layout="constrained")
+    rows = np.atleast_1d(fig.subfigures(len(groups), 1))
     rng = np.random.default_rng(0)  # jitter only: fixed, so files are reproducible
-    for k, label in enumerate(CLASSES):
-        y = out.loc[out["firm_class"] == label, "log_net_worth_growth"].to_numpy()
-        x = k + rng.uniform(-0.25, 0.25, len(y))
-        axes[0].scatter(x, y, s=6, alpha=0.5, color=CLASS_COLOURS[label], lw=0)
-        if len(y):
-            axes[0].hlines(np.median(y), k - 0.35, k + 0.35, color="black", lw=1.2)
-    axes[0].set_xticks(range(len(CLASSES)))
-    counts = out["firm_class"].value_counts()
-    axes[0].set_xticklabels(
-        [f"{c.replace('_', ' ')}\n(n={counts.get(c, 0)})" for c in CLASSES], fontsize=7
-    )
-    axes[0].set_ylabel(
-        "log net-worth growth, start to end\n(floor log 0.01: bankrupt or wiped out)"
-    )
-    axes[0].set_title("Outcomes by class (bar: median)")
-    for ax, column, label in (
-        (axes[1], "power_price_usd_per_mwh", "initial cash power cost (USD/MWh)"),
-        (axes[2], "leverage", "initial leverage (debt / assets)"),
-    ):
-        for cls in CLASSES:
-            part = out[out["firm_class"] == cls]
-            ax.scatter(
-                part[column],
-                part["log_net_worth_growth"],
-                s=6,
-                alpha=0.5,
-                lw=0,
-                color=CLASS_COLOURS[cls],
-                label=cls.replace("_", " "),
-            )
-        ax.set_xlabel(label)
-    axes[1].set_title("Outcome vs power cost")
-    axes[2].set_title("Outcome vs leverage")
-    handles, labels = axes[2].get_legend_handles_labels()
+    for sub, group, out in zip(rows, groups, found, strict=True):
+        strip, power, leverage = sub.subplots(1, 3, sharey=True)
+        counts = out["firm_class"].value_counts()
+        for k, cls in enumerate(present):
+            y = out.loc[out["firm_class"] == cls, "log_net_worth_growth"].to_numpy()
+            x = k + rng.uniform(-0.25, 0.25, len(y))
+            strip.scatter(x, y, s=6, alpha=0.5, color=CLASS_COLOURS[cls], lw=0)
+            if len(y):
+                strip.hlines(np.median(y), k - 0.35, k + 0.35, color="black", lw=1.2)
+        strip.set_xticks(
+            range(len(present)), [f"{_label(c)}\n(n={counts.get(c, 0)})" for c in present]
+        )
+        strip.set_xlim(-0.6, len(present) - 0.4)
+        strip.tick_params(axis="x", labelsize=7)
+        strip.set_ylabel(Y_LABEL, fontsize=7)
+        strip.set_title("by class (bar: median)", fontsize=8)
+        for ax, column, label in (
+            (power, "power_price_usd_per_mwh", "initial cash power cost (USD/MWh)"),
+            (leverage, "leverage", "initial leverage (debt / assets)"),
+        ):
+            for cls in present:
+                part = out[out["firm_class"] == cls]
+                ax.scatter(
+                    part[column],
+                    part["log_net_worth_growth"],
+                    s=6,
+                    alpha=0.5,
+                    lw=0,
+                    color=CLASS_COLOURS[cls],
+                    label=_label(cls),
+                )
+            ax.set_xlabel(label, fontsize=8)
+            ax.set_title(f"vs {label.split(' (')[0]}", fontsize=8)
+        sub.suptitle(
+            f"{group.label}: {plural(len(out), 'firm')} in {plural(group.seeds, 'seed')}",
+            fontsize=9,
+        )
+    handles, labels = leverage.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=4, markerscale=2)
-    fig.suptitle(f"Firm outcomes: {out['run_id'].nunique()} runs, {len(out)} firms", fontsize=10)
-    return fig
+    fig.suptitle("Firm outcomes by end class", fontsize=10)
+    return Drawing(fig, tuple(notes))

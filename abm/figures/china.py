@@ -1,15 +1,16 @@
 """Figure china_2021: the 2021 replay against the retargets Bitcoin actually made.
 
-The replay's difficulty and daily mean block intervals across seeds, with history.
+The replay's difficulty and daily mean block intervals across the seeds of one design
+point (bands from three seeds on), with the difficulty history.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from abm.figures.data import FigureData, FigureError
-from abm.figures.fans import bands
-from abm.figures.style import OKABE_ITO, new_figure
+from abm.figures.axes import draw_spread, from_zero
+from abm.figures.data import FigureData, FigureError, plural
+from abm.figures.style import OKABE_ITO, Drawing, new_figure
 
 HISTORY = pd.DataFrame(  # BTC.com difficulty via CoinDesk 2021-07-03, Forkast 2021-06-14
     {
@@ -20,26 +21,24 @@ HISTORY = pd.DataFrame(  # BTC.com difficulty via CoinDesk 2021-07-03, Forkast 2
 )
 
 
-def draw(data: FigureData):
-    """Difficulty (median, band, history) and daily mean interval (median and band)."""
-    model = data.model
-    if "scenario" in model:
-        model = model[model["scenario"] == "china_2021"]
-    if model.empty:
+def draw(data: FigureData) -> Drawing:
+    """Difficulty (model across seeds, history) and daily mean interval (model across seeds)."""
+    groups = [g for g in data.groups("model") if (g.rows["scenario"] == "china_2021").all()]
+    if not groups:
         raise FigureError(
             f"china_2021 needs runs of the china_2021 scenario; {data.source} has none "
             "(abm sweep experiments/china_2021.toml, or abm run china_2021)"
         )
+    notes = []
+    if len(groups) > 1:
+        notes.append(f"the design point with most seeds of {len(groups)} is drawn")
+    group = max(groups, key=lambda g: g.seeds)
     fig, axes = new_figure(2, 1, size=(7.0, 5.5), sharex=True)
     for ax, column, scale, label in (
         (axes[0], "difficulty", 1e12, "difficulty (T)"),
         (axes[1], "mean_block_interval_s", 60.0, "daily mean block interval (min)"),
     ):
-        q = bands(model, column) / scale
-        ax.fill_between(
-            q.index, q[5], q[95], color=OKABE_ITO[0], alpha=0.2, lw=0, label="model, 90 % band"
-        )
-        ax.plot(q.index, q[50], color=OKABE_ITO[0], lw=1.2, label="model, median")
+        draw_spread(ax, group.rows, column, OKABE_ITO[0], scale)
         ax.set_ylabel(label)
     axes[0].step(
         HISTORY["date"],
@@ -51,11 +50,13 @@ def draw(data: FigureData):
     )
     axes[0].plot(HISTORY["date"], HISTORY["difficulty_t"], "o", color=OKABE_ITO[3], ms=3)
     axes[1].axhline(10, color="black", lw=0.8, ls="--", label="10-min target")
-    axes[0].legend(loc="upper right")
-    axes[1].legend(loc="upper right")
-    runs = model["run_id"].nunique()
-    axes[0].set_title(f"China 2021 replay ({runs} seeds) against Bitcoin's retargets")
+    for ax in axes:
+        from_zero(ax)
+        ax.legend(loc="lower left")
+    axes[0].set_title(
+        f"China 2021 replay ({plural(group.seeds, 'seed')}) against Bitcoin's retargets"
+    )
     axes[1].set_xlabel("date")
     axes[1].tick_params(axis="x", labelrotation=30)
     fig.align_ylabels(axes)
-    return fig
+    return Drawing(fig, tuple(notes))

@@ -1,4 +1,8 @@
-"""`abm figures DIR` draws what stored results support; `abm reproduce NAME` runs and draws."""
+"""`abm figures DIR` draws what stored results support; `abm reproduce NAME` runs and draws.
+
+Bad input (no results in DIR, an unreadable file, an unknown format) exits with status 2
+and one line on stderr naming the problem, before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,53 @@ import argparse
 import sys
 from pathlib import Path
 
-from abm.figures import FIGURES, FigureError, draw_figure, draw_figures, load_figure_data
+from abm.batch.results import ResultsError
+from abm.figures import FIGURES, FigureError, Report, draw_figure, draw_figures, load_figure_data
+from abm.figures.data import plural
+from abm.figures.style import check_formats
+
+EXIT_BAD_INPUT = 2
 
 
 def _formats(text: str) -> tuple[str, ...]:
     return tuple(f.strip() for f in text.split(",") if f.strip())
 
 
+def print_report(report: Report) -> None:
+    """Files written, what each figure left out, and which figures need other results."""
+    for name, paths in report.written.items():
+        print(f"{name}: {', '.join(str(p) for p in paths)}")
+        for note in report.notes.get(name, ()):
+            print(f"  note: {note}")
+    if report.skipped:
+        print("figures that need other results (not drawn):")
+        width = max(len(name) for name in report.skipped)
+        for name, reason in report.skipped.items():
+            print(f"  {name:<{width}}  {reason}")
+
+
 def cmd_figures(args: argparse.Namespace) -> int:
     """Draw every figure the results support (or only one, failing if it cannot)."""
-    data = load_figure_data(args.results)
-    out = Path(args.out) if args.out else Path(args.results) / "figures"
     formats = _formats(args.format)
-    if args.only:
-        try:
-            paths = draw_figure(data, args.only, out, formats)
-        except FigureError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        print("\n".join(str(p) for p in paths))
-        return 0
-    written, skipped = draw_figures(data, out, formats=formats)
-    for name, paths in written.items():
-        print(f"{name}: {', '.join(str(p) for p in paths)}")
-    for name, reason in skipped.items():
-        print(f"{name}: skipped: {reason}")
+    try:
+        check_formats(formats)
+        data = load_figure_data(args.results)
+        data.timeline_run = args.run
+        out = Path(args.out) if args.out else Path(args.results) / "figures"
+        if args.only:
+            paths, notes = draw_figure(data, args.only, out, formats)
+            report = Report({args.only: paths}, {}, {args.only: notes})
+        else:
+            report = draw_figures(data, out, formats=formats)
+    except (ResultsError, FigureError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    runs = data.runs()
+    print(
+        f"{data.source}: {plural(len(runs), 'run')} of "
+        f"{plural(runs['group'].nunique(), 'design point')} ({data.method})"
+    )
+    print_report(report)
     return 0
 
 
@@ -41,6 +67,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="figure folder (default RESULTS/figures)")
     p.add_argument("--only", choices=sorted(FIGURES), help="draw just this figure")
     p.add_argument("--format", default="pdf,png", help="comma list of pdf, png, svg")
+    p.add_argument("--run", help="run id or seed for migration_timeline (default: median run)")
     p.set_defaults(func=cmd_figures)
     p = sub.add_parser("reproduce", help="run a catalogued experiment and draw its figures")
     p.add_argument("experiment", help="experiment name (experiments/NAME.toml) or path")
@@ -55,7 +82,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     """Run a catalogued experiment and draw its figures."""
     from abm.reproduce import reproduce
 
-    out, report, written, skipped = reproduce(
+    out, sweep_report, report = reproduce(
         args.experiment,
         Path(args.out) if args.out else None,
         full=args.full,
@@ -63,11 +90,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         formats=_formats(args.format),
     )
     print(
-        f"{out}: {report.done} runs done, {report.failed} failed, "
-        f"{report.stored_before} stored before"
+        f"{out}: {sweep_report.done} runs done, {sweep_report.failed} failed, "
+        f"{sweep_report.stored_before} stored before"
     )
-    for name, paths in written.items():
-        print(f"{name}: {', '.join(str(p) for p in paths)}")
-    for name, reason in skipped.items():
-        print(f"{name}: could not draw: {reason}", file=sys.stderr)
-    return 0 if report.ok and not skipped else 1
+    print_report(report)
+    return 0 if sweep_report.ok and not report.skipped else 1

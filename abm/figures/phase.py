@@ -11,8 +11,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from abm.figures.data import FigureData, FigureError
-from abm.figures.style import new_figure
+from abm.figures.data import FigureData, FigureError, plural, short_name
+from abm.figures.style import Drawing, new_figure
 
 MAX_BINS = 6
 
@@ -27,8 +27,8 @@ def _levels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return index, [f"{(a + b) / 2:.3g}" for a, b in itertools.pairwise(edges)]
 
 
-def draw(data: FigureData):
-    """Two heatmaps over the first two varied parameters (others averaged out)."""
+def draw(data: FigureData) -> Drawing:
+    """Heatmaps over the first two varied parameters (others averaged), of shares that move."""
     data.need("phase_diagram", ("summary",), runs=4)
     numeric = [
         p
@@ -38,7 +38,7 @@ def draw(data: FigureData):
     if len(numeric) < 2:
         raise FigureError(
             f"phase_diagram needs a sweep over two numeric parameters; {data.source} varies "
-            f"{data.varied or 'none'}"
+            f"{', '.join(data.varied) or 'none'}"
         )
     x_name, y_name = numeric[:2]
     s = data.summary
@@ -48,13 +48,21 @@ def draw(data: FigureData):
         "share of site MW in AI hosting": s["share_of_mw_in_ai"],
         "share of firms bankrupt": s["bankruptcies"] / s["firms"],
     }
-    fig, axes = new_figure(1, 2, size=(10.0, 4.0))
-    for ax, (title, values) in zip(axes, shares.items(), strict=True):
+    notes = [f"{title} is 0 in every run: left out" for title, v in shares.items() if not v.any()]
+    shares = {title: v for title, v in shares.items() if v.any()}
+    if not shares:
+        raise FigureError(
+            f"phase_diagram: no run moved site MW into AI or lost a firm "
+            f"({plural(len(s), 'run')}); there is no phase to draw"
+        )
+    cells = pd.DataFrame({"x": xi, "y": yi}).value_counts()
+    fig, axes = new_figure(1, len(shares), size=(5.0 * len(shares), 4.0), squeeze=False)
+    for ax, (title, values) in zip(axes[0], shares.items(), strict=True):
         grid = np.full((len(y_labels), len(x_labels)), np.nan)
         frame = pd.DataFrame({"x": xi, "y": yi, "v": values.to_numpy()})
         for (x, y), v in frame.groupby(["x", "y"])["v"].mean().items():
             grid[y, x] = v
-        image = ax.imshow(grid * 100, origin="lower", cmap="viridis", aspect="auto")
+        image = ax.imshow(grid * 100, origin="lower", cmap="viridis", aspect="auto", vmin=0)
         fig.colorbar(image, ax=ax, label=f"{title} (%)")
         ax.set_xticks(range(len(x_labels)), x_labels)
         ax.set_yticks(range(len(y_labels)), y_labels)
@@ -62,4 +70,11 @@ def draw(data: FigureData):
         ax.set_ylabel(y_name)
         ax.set_title(f"Mean {title}")
         ax.grid(False)
-    return fig
+    others = [short_name(p) for p in data.varied if p not in (x_name, y_name)]
+    spread = f"{cells.min()}" if cells.min() == cells.max() else f"{cells.min()}-{cells.max()}"
+    fig.suptitle(
+        f"{plural(len(s), 'run')}, {spread} per cell (blank: no run)"
+        + (f", averaged over {', '.join(others)}" if others else ""),
+        fontsize=10,
+    )
+    return Drawing(fig, tuple(notes))

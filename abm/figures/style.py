@@ -9,9 +9,13 @@ hash of the results it was drawn from.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from abm.figures.data import FigureError
 
 OKABE_ITO = (  # Okabe & Ito (2008), colour-universal design
     "#0072B2",  # blue
@@ -53,19 +57,33 @@ STYLE = {
 }
 
 
+class Drawing(NamedTuple):
+    """A drawn figure and what it left out, each reason said once."""
+
+    figure: Figure
+    notes: tuple[str, ...] = ()
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (7.0, 4.5), **kw):
     """A figure and axes (draw inside `plt.rc_context(STYLE)`, as `draw_figure` does)."""
     kw.setdefault("layout", "constrained")  # no overlapping labels between panels
     return plt.subplots(nrows, ncols, figsize=size, **kw)
 
 
+def check_formats(formats: tuple[str, ...]) -> None:
+    """FigureError naming the first format that is not pdf, png or svg."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise FigureError(
+            f"figure format {(unknown or [''])[0]!r} is not allowed; allowed: {', '.join(FORMATS)}"
+        )
+
+
 def save(
     fig, out_dir: Path, name: str, formats: tuple[str, ...], experiment_hash: str
 ) -> list[Path]:
     """Write `fig` as name.<format> for each format; no dates, the hash in the metadata."""
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown:
-        raise ValueError(f"unknown figure format {unknown[0]!r}; allowed: {', '.join(FORMATS)}")
+    check_formats(formats)
     out_dir.mkdir(parents=True, exist_ok=True)
     title = f"abm {name}"
     metadata = {
