@@ -5,7 +5,10 @@ The expensive runs are session-scoped so each happens once per test session:
 - `baseline_stepped`: the same run driven through `MiningModel` directly, with the start
   state (cash, site MW and owners, leverage) captured before the first step;
 - `crash_runs`: the baseline under a deterministic deep BTC crash (87,400 USD falling
-  log-linearly to 25,000 USD over 2026, flat after), two years, seeds 1-8.
+  log-linearly to 25,000 USD over 2026, flat after), two years, seeds 1-8;
+- `short_model`: a fresh, unstepped baseline model ending 2026-03-31 (90 steps; built in
+  under 0.1 s, so each test gets its own and may change it);
+- `short_stepped`: that short baseline stepped to its end (about 0.1 s).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ CRASH_SEEDS = tuple(range(1, 9))
 CRASH_END_DATE = "2027-12-31"
 CRASH_START_USD = 87_400.0
 CRASH_LOW_USD = 25_000.0
+SHORT_END_DATE = "2026-03-31"  # three months: 90 daily steps, three monthly panel rows
 
 
 @dataclasses.dataclass
@@ -90,6 +94,18 @@ def baseline_result() -> abm.RunResult:
 def baseline_stepped() -> Stepped:
     """The baseline, seed 1, through `MiningModel` directly."""
     return step_to_end(BASELINE, seed=1)
+
+
+@pytest.fixture
+def short_model() -> abm.MiningModel:
+    """A fresh baseline model (seed 1) ending 2026-03-31, not stepped: the test may change it."""
+    return abm.MiningModel(BASELINE, seed=1, **{"run.end_date": SHORT_END_DATE})
+
+
+@pytest.fixture(scope="session")
+def short_stepped() -> Stepped:
+    """The baseline (seed 1) ending 2026-03-31, stepped to its end."""
+    return step_to_end(BASELINE, seed=1, **{"run.end_date": SHORT_END_DATE})
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,71 @@
+"""The recorder: preallocated daily series, the view `mesa.batch_run` reads, the firm panel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from abm.metrics.bifurcation import CLASSES
+from abm.recorder import BatchRunView, ModelSeries
+
+DATES = np.datetime64("2026-01-01") + np.arange(5)
+
+
+def test_model_series_preallocates_nan_floats_and_zero_int64_counts():
+    series = ModelSeries(5, ("hashrate_eh", "difficulty"), ("blocks",))
+    assert set(series.columns) == {"hashrate_eh", "difficulty", "blocks"}
+    assert all(len(values) == 5 for values in series.columns.values())
+    assert np.isnan(series.columns["hashrate_eh"]).all()
+    assert series.columns["blocks"].dtype == np.int64
+    assert (series.columns["blocks"] == 0).all()
+
+
+def test_model_series_frame_holds_the_steps_done_with_date_and_step_first():
+    series = ModelSeries(5, ("hashrate_eh",), ("blocks",))
+    series.set(0, hashrate_eh=1000.0, blocks=140)
+    series.set(1, hashrate_eh=990.0, blocks=151)
+    series.set(2, blocks=139)  # hashrate not recorded: stays NaN
+    frame = series.frame(DATES, 3)
+    assert list(frame.columns) == ["date", "step", "hashrate_eh", "blocks"]
+    assert frame["step"].tolist() == [0, 1, 2]
+    assert frame["date"].tolist() == [pd.Timestamp(d) for d in DATES[:3]]
+    assert frame["blocks"].tolist() == [140, 151, 139]
+    assert frame["hashrate_eh"].iloc[:2].tolist() == [1000.0, 990.0]
+    assert np.isnan(frame["hashrate_eh"].iloc[2])
+
+
+def test_batch_run_view_serves_the_reported_columns_of_the_steps_done(short_model):
+    """After 10 of 90 steps, mesa's batch runner sees 10 values of each column."""
+    for _ in range(10):
+        short_model.step()
+    view = short_model.recorder.batch_run_view()
+    assert set(view.model_vars) == set(BatchRunView.REPORTED)
+    table = short_model.model_table()
+    assert len(table) == 10
+    for name, values in view.model_vars.items():
+        assert values == table[name].tolist(), name
+
+
+def test_batch_run_view_of_a_finished_run_has_one_value_per_step(short_stepped):
+    model = short_stepped.model
+    view = model.datacollector
+    assert model.n_steps == 90
+    assert {len(values) for values in view.model_vars.values()} == {90}
+
+
+def test_firm_table_has_one_row_per_firm_per_month_with_its_class(short_stepped):
+    """Three months (Jan, Feb, Mar 2026) of 65 firms: 195 rows, one (firm, month) each."""
+    firms = short_stepped.firms
+    n_firms = len(short_stepped.model.miners)
+    assert n_firms == 65
+    assert len(firms) == 3 * n_firms
+    assert not firms.duplicated(["firm_id", "date"]).any()
+    assert firms.groupby("date")["firm_id"].nunique().tolist() == [n_firms] * 3
+    assert firms["firm_class"].isin(CLASSES).all()
+    assert (firms.groupby("firm_id")["firm_class"].nunique() == 1).all()  # the class at the end
+
+
+def test_firm_table_is_empty_before_the_first_month_end(short_model):
+    for _ in range(5):
+        short_model.step()
+    assert len(short_model.firm_table()) == 0
