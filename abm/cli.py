@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "abm.batch.cli": ("sweep", "analyze"),
     "abm.figures.cli": ("figures", "reproduce"),
     "abm.viz.cli": ("viz",),
+    "abm.hindcast": ("hindcast",),
 }
 log = logging.getLogger("abm")
 

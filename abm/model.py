@@ -177,7 +177,7 @@ class MiningModel(mesa.Model):
         industry.place(seeds)
         industry.scale_to_start_hashrate(
             p.network.start_hashrate_eh * 1e6,
-            self.spot[0],
+            self.spot[: p.network.start_hashrate_window_days],
             np.array([seed.utilization for seed in seeds]),
         )
         industry.revalue_machines()
@@ -208,6 +208,9 @@ class MiningModel(mesa.Model):
             for tranche in tranches:
                 industry.debt.add(f, tranche)
             ledger.cash_usd[f] = cash
+        for f, seed in enumerate(seeds):
+            if seed.leases:
+                self.hosting.book_start_leases(f, seed.sites[0].region, seed.leases)
         self.miners: list[Miner] = list(self.agents)
         self.pool_rng = rng_stream(root, "pools")
         firm_th = np.bincount(industry.fleet.firm, industry.fleet.th, n)

@@ -18,11 +18,15 @@ from pathlib import Path
 from abm.params import ParamError
 
 MANIFEST = "manifest.json"
-KIND_KEYS = {"run": "scenario_hash", "sweep": "sessions"}  # a key only that kind's manifest has
+KIND_KEYS = {
+    "hindcast": "hindcast_of",
+    "run": "scenario_hash",
+    "sweep": "sessions",
+}  # a key only that kind's manifest has
 
 
 def result_kind(folder: Path) -> str | None:
-    """'run' or 'sweep' if `folder` holds a result this tool wrote, else None."""
+    """'hindcast', 'run' or 'sweep' if `folder` holds a result this tool wrote, else None."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -126,7 +126,7 @@ class Recorder:
         self.firm_th_by_step = np.zeros((n_steps, len(firms)))
         self.pool_th_by_step = np.zeros((n_steps, len(pools.names)))
         self.firm_rows: list[dict] = []
-        self.ai_mw_in_service = self.ai_mw_converting = 0.0
+        self._count_ai_mw()  # leases signed before the start count from day 0
         self.steps_done = 0
 
     # --- daily ------------------------------------------------------------------------
@@ -244,10 +244,7 @@ class Recorder:
         indicators = industry.firm_indicators()
         alive = industry.alive
         assets = [industry.assets_usd(i) if alive[i] else 0.0 for i in range(len(self.firms))]
-        self.ai_mw_in_service, self.ai_mw_converting = (
-            delivered.sum(),
-            (contracted - delivered).sum(),
-        )
+        self._count_ai_mw()
         for i, (name, group, listed) in enumerate(self.firms):
             debt = industry.debt.principal_usd(i)
             row = {
@@ -279,6 +276,13 @@ class Recorder:
             row.update({name: values[i] for name, values in indicators.items()})
             row.update({f"start_{k}": v[i] for k, v in self.start_attributes.items()})
             self.firm_rows.append(row)
+
+    def _count_ai_mw(self) -> None:
+        """AI MW in service and converting, as the daily series reports them."""
+        contracted = self.hosting.mw_by_firm((LeaseStatus.CONVERTING, LeaseStatus.IN_SERVICE))
+        delivered = self.hosting.mw_by_firm((LeaseStatus.IN_SERVICE,))
+        self.ai_mw_in_service = float(delivered.sum())
+        self.ai_mw_converting = float((contracted - delivered).sum())
 
     # --- the run's tables -------------------------------------------------------------
     def batch_run_view(self) -> BatchRunView:

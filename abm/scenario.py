@@ -55,7 +55,10 @@ class NetworkParams:
     start_height: int = param(930_000, lo=0, doc="tip height at the start date")
     start_difficulty: float = param(1.4e14, lo=1.0, doc="difficulty at the start date")
     start_hashrate_eh: float = param(
-        1000.0, lo=0.0, lo_open=True, doc="EH/s deployed by all firms at the start"
+        1000.0, lo=0.0, lo_open=True, doc="EH/s running on average over the first days"
+    )
+    start_hashrate_window_days: int = param(
+        30, lo=1, hi=365, doc="days the start hashrate averages over (30-day moving average)"
     )
     mean_fee_btc_per_block: float = param(0.032, lo=0.0, doc="BTC of fees per block, mean")
     fee_shape: float = param(4.0, lo=0.0, lo_open=True, doc="Gamma shape of per-block fees")
@@ -103,12 +106,19 @@ class Scenario:
                         f"[population.groups] {group.name}: region {region!r} is not defined "
                         f"in [power] regions; defined: {', '.join(sorted(names)) or 'none'}"
                     )
+        tenants = [t.name for t in self.ai.tenants]
         for firm in self.population.firms:
             if firm.region not in names:
                 return (
                     f"[population.firms] {firm.name}: region {firm.region!r} is not defined "
                     f"in [power] regions; defined: {', '.join(sorted(names)) or 'none'}"
                 )
+            for lease in firm.leases:
+                if lease.tenant not in tenants:
+                    return (
+                        f"[population.firms] {firm.name}: leases tenant {lease.tenant!r} is "
+                        f"not an [ai] tenant type; defined: {', '.join(tenants)}"
+                    )
         for shock in self.shocks:
             unknown = [r for r in shock.regions if r not in names]
             if unknown:

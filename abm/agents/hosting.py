@@ -21,6 +21,7 @@ from abm.agents.leasing import (
     Lease,
     LeaseBook,
     LeaseStatus,
+    StartLeaseParams,
     conversion_capex_usd_per_mw_it,
     conversion_lead_months,
     overrun,
@@ -104,6 +105,51 @@ class AiHosting:
             bonus += self.params.firm_power_score_bonus
         return float(s.readiness[site]) + bonus
 
+    # --- the start state -------------------------------------------------------------------
+    def book_start_leases(self, firm: int, region: int, leases: tuple[StartLeaseParams, ...]):
+        """Leases `firm` signed before the start, each on an AI site of its own in `region`.
+
+        A lease whose ready date is before the start is in service (with the months it has
+        already served); a later one is converting and goes into service in its ready
+        month. Its capex was spent before the start and financed by project debt at the
+        scenario's loan-to-cost, due at the end of the lease term.
+        """
+        p, r = self.params, self.readings
+        names = [t.name for t in self.ai.tenants]
+        for start in leases:
+            ready = self.market.month_index(start.ready_date)
+            in_service = ready < 0
+            mode = Mode.AI_HOSTING if in_service else Mode.CONVERTING
+            site = self.industry.add_ai_site(firm, region, start.mw_it / p.it_ratio, mode)
+            capex = start.mw_it * start.capex_usd_per_mw_it
+            term_months = round(start.term_years * 12)
+            lease = Lease(
+                lease_id=self.book.next_id(),
+                firm=firm,
+                site=site,
+                tenant=names.index(start.tenant),
+                mw_it=start.mw_it,
+                price_usd_per_kw_month=start.price_usd_per_kw_month,
+                escalator_per_year=start.escalator_per_year,
+                noi_margin=start.noi_margin,
+                term_months=term_months,
+                signed_month=min(ready, 0),
+                promised_month=ready,
+                ready_month=ready,
+                capex_usd=capex,
+                months_paid=-ready if in_service else 0,
+                status=LeaseStatus.IN_SERVICE if in_service else LeaseStatus.CONVERTING,
+            )
+            self.book.sign(lease, f"{start.tenant}-start-{lease.lease_id}")  # one node a lease
+            months_to_maturity = max(ready, 0) + term_months - lease.months_paid
+            maturity = r.step_index + r.steps_in_years(months_to_maturity / 12.0)
+            debt = p.project_loan_to_cost * capex
+            self.industry.debt.add(firm, DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
+            self.ai_book_usd[firm] += capex
+            self.track_mw[firm] += start.mw_it if in_service else 0.0
+            self.ai_team[firm] = True
+        self.revalue()
+
     # --- what a firm may do ---------------------------------------------------------------
     def offer_sites(self, firm: int, sites: set[int]) -> None:
         """`sites` are the firm's offers to tenants from now on (its earlier offers lapse)."""
@@ -133,9 +179,9 @@ class AiHosting:
         self._collect_rent_and_defaults(date)
         supplied = self._clear_requests(date)
         self.market.update_index(self.demand_mw, supplied)
-        self._revalue()
+        self.revalue()
 
-    def _revalue(self) -> None:
+    def revalue(self) -> None:
         """Value each firm's AI sites for its balance sheet.
 
         A lease in service is worth the PV of its remaining NOI; a conversion its cost.

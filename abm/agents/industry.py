@@ -14,7 +14,16 @@ import dataclasses
 import numpy as np
 
 from abm.agents.finance import DebtBook, FinanceParams
-from abm.agents.fleet import MARKET, NO_SITE, Fleet, FleetPolicyParams, MachineState, Mode, Sites
+from abm.agents.fleet import (
+    MARKET,
+    NO_SITE,
+    Cooling,
+    Fleet,
+    FleetPolicyParams,
+    MachineState,
+    Mode,
+    Sites,
+)
 from abm.agents.population import FirmSeed
 from abm.chain import COIN_SAT
 from abm.events import EventLog
@@ -97,21 +106,45 @@ class Industry:
             self.btc_sell_share[f] = seed.btc_sell_share
 
     def scale_to_start_hashrate(
-        self, start_th: float, spot_by_region: np.ndarray, utilization: np.ndarray
+        self, start_th: float, spot_by_day_region: np.ndarray, utilization: np.ndarray
     ) -> None:
-        """Scale fleets so the hashrate running on the first day is `start_th`; size sites.
+        """Scale fleets so the hashrate running over the first days averages `start_th`.
 
-        The start hashrate is observed running hashrate, so machines that would be curtailed
-        at the start are added on top of it rather than counted in it. `utilization` is each
-        firm's share of site MW its machines fill.
+        The start hashrate is observed running hashrate (a moving average over the days in
+        `spot_by_day_region`, one row a day), so machines curtailed on those days at
+        today's hashprice are added on top of it rather than counted in it. Sites are then
+        sized to their machines; `utilization` is each firm's share of site MW they fill.
         """
-        running = self.running_mask(self.marginal_power_usd_per_mwh(spot_by_region))
-        running_th = float((self.fleet.th * running).sum())
+        running_th = np.mean(
+            [
+                float(
+                    (self.fleet.th * self.running_mask(self.marginal_power_usd_per_mwh(spot))).sum()
+                )
+                for spot in spot_by_day_region
+            ]
+        )
         if running_th <= 0:
             raise ValueError("no machine is profitable at the start: check prices and fleets")
         self.fleet.th[:] *= start_th / running_th
         self.sites.gross_mw[:] = (
             self.fleet.deployed_mw_by_site(self.sites.n) / utilization[self.sites.firm]
+        )
+
+    def add_ai_site(self, firm: int, region: int, gross_mw: float, mode: int) -> int:
+        """A site built for an AI tenant (liquid-ready, fully ready); returns its row.
+
+        Its power is bought for the tenant's load (assumption: passed through, so the firm
+        pays only for what runs there, and nothing runs while it converts).
+        """
+        return self.sites.append(
+            firm=firm,
+            region=region,
+            gross_mw=gross_mw,
+            contract=Contract.SPOT,
+            cooling=Cooling.LIQUID_READY,
+            readiness=1.0,
+            ai_suitable=True,
+            mode=mode,
         )
 
     # --- rows of one firm ------------------------------------------------------------

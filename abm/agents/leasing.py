@@ -9,6 +9,7 @@ bipartite graph between firms and tenants, kept by the `LeaseBook`.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import math
 
@@ -93,6 +94,25 @@ class ConversionParams:
     liquid_retrofit_months: float = param(
         2.0, lo=0.0, doc="extra months where liquid cooling is required and absent (assumption)"
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class StartLeaseParams:
+    """An AI lease a named firm signed before the run starts, on a site built for it.
+
+    Its capex was spent before the start, financed by project debt at the scenario's
+    loan-to-cost; it is in service from the start if `ready_date` is before it.
+    """
+
+    tenant: str = param(doc="tenant type: one of the [ai] tenants' names")
+    mw_it: float = param(lo=0.0, lo_open=True, doc="MW of critical IT load leased")
+    price_usd_per_kw_month: float = param(lo=0.0, lo_open=True, doc="rent at signing")
+    ready_date: dt.date = param(doc="first month the leased MW serve the tenant")
+    term_years: float = param(12.0, lo=1.0, hi=30.0, doc="lease term, years")
+    escalator_per_year: float = param(0.0, lo=0.0, hi=0.2, doc="yearly rent escalator")
+    noi_margin: float = param(0.85, lo=0.0, hi=1.0, doc="net operating income over rent")
+    capex_usd_per_mw_it: float = param(9.0e6, lo=0.0, doc="conversion capex per MW IT")
+    source: str = param("", doc="where these numbers come from")
 
 
 def conversion_capex_usd_per_mw_it(

@@ -15,6 +15,7 @@ import numpy as np
 
 from abm.agents.finance import DebtTranche, FinanceParams, credit_spread
 from abm.agents.fleet import Cooling
+from abm.agents.leasing import StartLeaseParams
 from abm.markets.economics import Contract
 from abm.params import param
 
@@ -158,7 +159,9 @@ class FirmParams:
     """One firm given explicitly (e.g. a named listed miner)."""
 
     name: str = param(doc="firm name")
-    hashrate_eh: float = param(lo=0.0, lo_open=True, doc="EH/s deployed at the start")
+    hashrate_eh: float = param(
+        lo=0.0, doc="EH/s deployed at the start (0: a firm that hosts AI only)"
+    )
     region: str = param(doc="power region of its sites")
     listed: bool = param(True, doc="publicly listed")
     sites: int = param(1, lo=1, hi=100, doc="number of equal sites")
@@ -177,11 +180,13 @@ class FirmParams:
     floating_debt: bool = param(False, doc="its debt floats over the policy rate")
     debt_years: float = param(3.0, lo=0.25, hi=30.0, doc="maturity of its debt, years")
     cash_months: float = param(6.0, lo=0.0, doc="starting cash in months of power cost")
+    cash_usd: float | None = param(None, lo=0.0, doc="starting cash, USD (replaces cash_months)")
     treasury_btc: float = param(0.0, lo=0.0, doc="BTC held at the start")
     btc_sell_share: float = param(0.7, lo=0.0, hi=1.0, doc="share of mined BTC sold daily")
     payback_months: float = param(18.0, lo=1.0, doc="payback demanded before buying machines")
     ai_optimism: float = param(0.5, lo=0.0, hi=1.0, doc="belief that it can win AI leases")
     hurdle: float = param(0.15, lo=0.0, hi=5.0, doc="required gain over mining, share of capex")
+    leases: tuple[StartLeaseParams, ...] = param((), doc="AI leases signed before the start")
 
     def check(self) -> str | None:
         """Fleet shares must match generations."""
@@ -235,6 +240,8 @@ class FirmSeed:
     utilization: float  # share of site MW its machines fill at the start
     ai_optimism: float  # belief in [0, 1] that it can win AI leases
     hurdle: float  # required gain over mining, as a share of AI capex
+    cash_usd: float | None = None  # starting cash if given in USD (else cash_months of power)
+    leases: tuple[StartLeaseParams, ...] = ()  # AI leases signed before the start
 
 
 @dataclasses.dataclass(frozen=True)
@@ -432,6 +439,8 @@ def firm_from_params(firm: FirmParams, start: StartConditions) -> FirmSeed:
         utilization=firm.utilization,
         ai_optimism=firm.ai_optimism,
         hurdle=firm.hurdle,
+        cash_usd=firm.cash_usd,
+        leases=firm.leases,
     )
 
 
@@ -448,7 +457,7 @@ def finance_firm(
 
     `assets_usd` is what the firm owns before its cash (sites, machines, BTC).
     """
-    cash_usd = firm.cash_months * monthly_power_usd
+    cash_usd = firm.cash_months * monthly_power_usd if firm.cash_usd is None else firm.cash_usd
     debt_usd = firm.leverage * (assets_usd + cash_usd)
     tranches: list[DebtTranche] = []
     if debt_usd <= 0:
