@@ -1,22 +1,24 @@
-"""The run's event log: typed empty frame, rows dated by their step, free-form details."""
+"""The run's event log: one typed schema, rows dated by their step."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from abm.events import EventLog
+from abm.events import DETAILS, EventLog
 
 DATES = np.datetime64("2026-01-01") + np.arange(10)
 
 
 def test_an_empty_log_has_the_column_types_of_a_filled_one():
-    """An empty log's columns: `date` datetime64[s], `kind` strings, `firm_id` int64.
+    """An empty log's columns: date, kind, firm_id, then every declared detail.
 
-    They match a filled log's, so the logs of several runs concatenate without changing types.
+    `date` is datetime64[s], `kind` strings, `firm_id` int64; they match a filled log's,
+    so the logs of several runs concatenate without changing types.
     """
     frame = EventLog(lambda i: DATES[i]).frame()
-    assert list(frame.columns) == ["date", "kind", "firm_id"]
+    assert list(frame.columns) == ["date", "kind", "firm_id", *DETAILS]
     assert len(frame) == 0
     assert frame["date"].dtype == np.dtype("datetime64[s]")
     assert pd.api.types.is_string_dtype(frame["kind"])
@@ -42,8 +44,8 @@ def test_firm_id_defaults_to_minus_one_and_details_become_columns():
     log.add("scrap", 4, th=2.0)
     frame = log.frame()
     assert frame["firm_id"].tolist() == [-1, 4]
-    assert frame["height"].iloc[0] == 932_000 and np.isnan(frame["height"].iloc[1])
-    assert np.isnan(frame["th"].iloc[0]) and frame["th"].iloc[1] == 2.0
+    assert frame["height"].iloc[0] == 932_000 and pd.isna(frame["height"].iloc[1])
+    assert pd.isna(frame["th"].iloc[0]) and frame["th"].iloc[1] == 2.0
 
 
 def test_a_runs_retarget_events_are_dated_on_the_steps_whose_blocks_crossed_them(short_stepped):
@@ -55,3 +57,21 @@ def test_a_runs_retarget_events_are_dated_on_the_steps_whose_blocks_crossed_them
     )
     assert len(retarget_dates) >= 5  # about 6 retargets in 90 days
     assert retarget_dates.tolist() == expected.tolist()
+
+
+def test_every_run_has_the_same_event_columns_and_types():
+    """A run with bankruptcies and auctions and a quiet three-month run: one schema."""
+    import abm
+
+    quiet = abm.run("baseline_2026", seed=1, **{"run.end_date": "2026-01-31"}).events
+    busy = abm.run("btc_crash", seed=1).events
+    assert list(quiet.columns) == list(busy.columns)
+    assert quiet.dtypes.to_dict() == busy.dtypes.to_dict()
+    assert busy["site"].dtype == "Int64" and busy["buyer_id"].dtype == "Int64"
+    assert (busy["kind"] == "auction").any()
+
+
+def test_an_undeclared_detail_is_refused():
+    log = EventLog(lambda step: np.datetime64("2026-01-01"))
+    with pytest.raises(KeyError, match=r"not in abm\.events\.DETAILS"):
+        log.add("auction", 3, price=1.0)
