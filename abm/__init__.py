@@ -9,12 +9,21 @@ from abm.lazy import make_lazy
 
 __version__ = "0.1.0"  # the only place the version is written (pyproject.toml reads it)
 
-__all__ = ["MiningModel", "RunResult", "Scenario", "__version__", "load_scenario", "run"]
+__all__ = [
+    "MiningModel",
+    "ParamError",
+    "RunResult",
+    "Scenario",
+    "__version__",
+    "load_scenario",
+    "run",
+]
 
 make_lazy(
     __name__,
     {
         "MiningModel": "abm.model",
+        "ParamError": "abm.params",
         "RunResult": "abm.run",
         "run": "abm.run",
         "Scenario": "abm.scenario",

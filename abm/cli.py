@@ -28,44 +28,21 @@ EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 # the command given is imported (a command not listed here imports them all)
 SUBCOMMANDS = {
     "abm.batch.cli": ("sweep", "analyze"),
-    "abm.figures.cli": ("figures", "reproduce"),
+    "abm.figures.cli": ("figures",),
+    "abm.reproduce": ("reproduce",),
     "abm.viz.cli": ("viz",),
     "abm.hindcast": ("hindcast",),
 }
 log = logging.getLogger("abm")
 
-SUMMARY_KEYS = (
-    ("start_date", "start"),
-    ("end_date", "end"),
-    ("blocks", "blocks mined"),
-    ("retargets", "retargets"),
-    ("mean_block_interval_s", "mean block interval, s"),
-    ("longest_gap_s", "longest block interval, s"),
-    ("max_daily_mean_interval_s", "worst daily mean interval, s"),
-    ("gaps_over_1h", "gaps over 1 h"),
-    ("retargets_at_clamp", "retargets at the x4 clamp"),
-    ("max_consecutive_negative_retargets", "longest run of falling retargets"),
-    ("max_schedule_slip_s", "max schedule slip, s"),
-    ("min_rental_attack_cost_usd_per_h", "min rental attack cost, USD/h"),
-    ("min_capex_attack_cost_usd", "min hardware attack cost, USD"),
-    ("max_dormant_ratio", "max dormant / active hashrate"),
-    ("max_double_spend_p_q10_z6", "max double-spend P (q=0.1, z=6)"),
-    ("min_nakamoto_pools", "min Nakamoto coefficient, pools"),
-    ("min_nakamoto_firms", "min Nakamoto coefficient, firms"),
-    ("hashrate_eh_start", "hashrate at start, EH/s"),
-    ("hashrate_eh_end", "hashrate at end, EH/s"),
-    ("difficulty_end", "difficulty at end"),
-    ("btc_price_usd_end", "BTC price at end, USD"),
-    ("firms", "firms"),
-    ("firms_alive_end", "firms alive at end"),
-    ("bankruptcies", "bankruptcies"),
-    ("auctions", "site auctions"),
-)
-
 
 def _print_summary(summary: dict) -> None:
-    width = max(len(label) for _, label in SUMMARY_KEYS)
-    for key, label in SUMMARY_KEYS:
+    """The outcomes marked `printed` in abm.metrics.outcomes, one a line with its unit."""
+    from abm.metrics.outcomes import OUTCOMES
+
+    rows = [(o.name, o.label + (f", {o.unit}" if o.unit else "")) for o in OUTCOMES if o.printed]
+    width = max(len(label) for _, label in rows)
+    for key, label in rows:
         value = summary.get(key)
         if isinstance(value, float):
             value = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.4e}"
@@ -143,7 +120,7 @@ def progress(args: argparse.Namespace) -> bool:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate one scenario and write its tables."""
-    from abm.outdir import check_output
+    from abm.outdir import check_output, run_files
     from abm.scenario import load_scenario
 
     changes = overrides(args)
@@ -158,9 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result.write(out, overwrite=args.overwrite)
     print(f"{Path(args.scenario).stem} (seed {args.seed}, {result.manifest['wall_time_s']} s):")
     _print_summary(result.summary)
-    log.info(
-        f"wrote {out}/: model.parquet, firms.parquet, events.parquet, summary.json, manifest.json"
-    )
+    log.info(f"wrote {out}/: {', '.join(run_files())}")
     return 0
 
 

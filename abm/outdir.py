@@ -18,6 +18,15 @@ from pathlib import Path
 from abm.params import ParamError
 
 MANIFEST = "manifest.json"
+RUN_TABLES = ("model", "firms", "events")  # an `abm run` folder: TABLE.parquet each
+SUMMARY_FILE = "summary.json"
+
+
+def run_files() -> list[str]:
+    """The files of an `abm run` folder, in the order `abm run` lists them."""
+    return [f"{name}.parquet" for name in RUN_TABLES] + [SUMMARY_FILE, MANIFEST]
+
+
 KIND_KEYS = {
     "hindcast": "hindcast_of",
     "run": "scenario_hash",

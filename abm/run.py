@@ -22,7 +22,7 @@ import abm
 from abm.io import atomic_dir, dumps
 from abm.metrics.outcomes import RunTables, summarize
 from abm.model import MiningModel
-from abm.outdir import check_output
+from abm.outdir import MANIFEST, RUN_TABLES, SUMMARY_FILE, check_output
 from abm.scenario import Scenario, load_scenario
 
 
@@ -48,10 +48,10 @@ class RunResult:
         out = Path(out_dir)
         check_output(out, "run", overwrite, "--overwrite")
         with atomic_dir(out, replace=True) as tmp:
-            for name in ("model", "firms", "events"):
+            for name in RUN_TABLES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
-            for name in ("summary", "manifest"):
-                (tmp / f"{name}.json").write_text(dumps(getattr(self, name)) + "\n")
+            (tmp / SUMMARY_FILE).write_text(dumps(self.summary) + "\n")
+            (tmp / MANIFEST).write_text(dumps(self.manifest) + "\n")
         return out
 
 

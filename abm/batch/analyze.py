@@ -25,6 +25,7 @@ from SALib.analyze import sobol as salib_sobol
 
 from abm.batch import store
 from abm.batch.results import indices_path
+from abm.metrics.outcomes import BY_NAME
 from abm.params import ParamError
 
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -127,11 +128,12 @@ def point_outputs(summary: pd.DataFrame, output: str, n_points: int, where: str)
     """
     if summary.empty:
         raise ParamError(f"{where}: no finished runs with a summary table")
-    if output not in summary.columns:
-        numeric = sorted(summary.select_dtypes("number").columns)
+    numeric = set(summary.select_dtypes("number").columns)
+    if output not in BY_NAME or output not in numeric:
+        allowed = [name for name in BY_NAME if name in numeric]  # declared outcomes, in order
         raise ParamError(
-            f"{where}: --output {output!r} is not a summary metric; allowed one of "
-            f"{', '.join(numeric)}"
+            f"{where}: --output {output!r} is not a numeric outcome of the runs; allowed one "
+            f"of {', '.join(allowed)}"
         )
     values = pd.to_numeric(summary[output], errors="coerce")
     if values.isna().any():

@@ -18,10 +18,9 @@ import pandas as pd
 import pyarrow as pa
 
 from abm.batch import store
+from abm.outdir import RUN_TABLES, SUMMARY_FILE, run_files
 from abm.params import ParamError
 
-RUN_TABLES = ("model", "firms", "events")  # an `abm run` folder: TABLE.parquet each
-SUMMARY_FILE = "summary.json"
 MANIFEST_FILE = store.MANIFEST
 INDICES_DIR = "sensitivity"  # STORE/sensitivity/METHOD_OUTPUT.json, written by `abm analyze`
 
@@ -47,11 +46,6 @@ class StoredResults:
     varied: list[str]  # parameters the design varied (dotted scenario keys)
     experiment_hash: str
     manifest: dict[str, Any]
-
-
-def run_files() -> list[str]:
-    """The files of an `abm run` folder, in the order `abm run` lists them."""
-    return [f"{name}.parquet" for name in RUN_TABLES] + [SUMMARY_FILE, MANIFEST_FILE]
 
 
 def indices_path(out_dir: str | Path, method: str, output: str) -> Path:

@@ -1,4 +1,4 @@
-"""`abm figures DIR` draws what stored results support; `abm reproduce NAME` runs and draws.
+"""`abm figures DIR` draws what stored results support.
 
 Bad input (no results in DIR, an unreadable file, an unknown format) exits with status 2
 and one line on stderr naming the problem, before anything is written.
@@ -18,7 +18,8 @@ from abm.figures.style import check_formats
 EXIT_BAD_INPUT = 2
 
 
-def _formats(text: str) -> tuple[str, ...]:
+def parse_formats(text: str) -> tuple[str, ...]:
+    """The figure formats of a comma list such as "pdf,png"."""
     return tuple(f.strip() for f in text.split(",") if f.strip())
 
 
@@ -37,7 +38,7 @@ def print_report(report: Report) -> None:
 
 def cmd_figures(args: argparse.Namespace) -> int:
     """Draw every figure the results support (or only one, failing if it cannot)."""
-    formats = _formats(args.format)
+    formats = parse_formats(args.format)
     try:
         check_formats(formats)
         data = load_figure_data(args.results)
@@ -61,7 +62,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
-    """Register `figures` and `reproduce` on the `abm` command line."""
+    """Register `figures` on the `abm` command line."""
     p = sub.add_parser("figures", help="draw research figures from stored results")
     p.add_argument("results", help="an `abm run` output folder or an `abm sweep` store")
     p.add_argument("--out", help="figure folder (default RESULTS/figures)")
@@ -69,29 +70,3 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="pdf,png", help="comma list of pdf, png, svg")
     p.add_argument("--run", help="run id or seed for migration_timeline (default: median run)")
     p.set_defaults(func=cmd_figures)
-    p = sub.add_parser("reproduce", help="run a catalogued experiment and draw its figures")
-    p.add_argument("experiment", help="experiment name (experiments/NAME.toml) or path")
-    p.add_argument("--full", action="store_true", help="the size in the file, not the quick one")
-    p.add_argument("--out", help="store folder (default results/NAME_quick or results/NAME)")
-    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
-    p.add_argument("--format", default="pdf,png", help="comma list of pdf, png, svg")
-    p.set_defaults(func=cmd_reproduce)
-
-
-def cmd_reproduce(args: argparse.Namespace) -> int:
-    """Run a catalogued experiment and draw its figures."""
-    from abm.reproduce import reproduce
-
-    out, sweep_report, report = reproduce(
-        args.experiment,
-        Path(args.out) if args.out else None,
-        full=args.full,
-        workers=args.workers,
-        formats=_formats(args.format),
-    )
-    print(
-        f"{out}: {sweep_report.done} runs done, {sweep_report.failed} failed, "
-        f"{sweep_report.stored_before} stored before"
-    )
-    print_report(report)
-    return 0 if sweep_report.ok and not report.skipped else 1

@@ -18,9 +18,10 @@ import pytest
 import abm
 from abm.agents.fleet import MachineState
 from abm.chain import COIN_SAT, difficulty, subsidy_sum_sat
-from abm.cli import SUMMARY_KEYS, main
+from abm.cli import main
 from abm.metrics import security as sec
 from abm.metrics.extremes import security_extremes
+from abm.metrics.outcomes import BY_NAME
 from abm.metrics.snapshot import REFERENCE_ATTACKER_SHARE, SECURITY_COLUMNS
 from abm.model import MiningModel
 from abm.scenario import list_scenarios, load_scenario
@@ -338,7 +339,7 @@ def test_cli_run_mass_exodus_prints_the_security_extremes(tmp_path, capsys):
     assert main(["run", EXODUS, "--seed", "1", "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
     summary = pd.read_json(out / "summary.json", typ="series")
-    labels = dict(SUMMARY_KEYS)
+    labels = {name: o.label + (f", {o.unit}" if o.unit else "") for name, o in BY_NAME.items()}
     for key in (
         "longest_gap_s",
         "max_daily_mean_interval_s",
