@@ -36,7 +36,7 @@ test-lowest:
 	$(PYTHON) -m venv $(LOWEST)
 	$(PYTHON) .ci/lowest_constraints.py > $(LOWEST)/constraints.txt
 	$(LOWEST)/bin/pip install --quiet --disable-pip-version-check \
-		-c $(LOWEST)/constraints.txt -e ".[test,dask,viz]"
+		-c $(LOWEST)/constraints.txt -e ".[test,dask]"
 	$(LOWEST)/bin/pytest -q -m "not slow" -p no:cacheprovider \
 		--ignore=tests/test_golden_baseline.py
 

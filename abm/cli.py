@@ -29,9 +29,7 @@ EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 SUBCOMMANDS = {
     "abm.batch.cli": ("sweep", "analyze"),
     "abm.figures.cli": ("figures",),
-    "abm.reproduce": ("reproduce",),
     "abm.viz.cli": ("viz",),
-    "abm.hindcast": ("hindcast",),
 }
 log = logging.getLogger("abm")
 
@@ -74,6 +72,14 @@ def nonnegative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed 0 <= value")
+    return value
+
+
+def positive(text: str) -> int:
+    """An integer >= 1 (worker and seed counts)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed 1 <= value")
     return value
 
 
@@ -231,8 +237,53 @@ def _add_common_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Run a catalogued experiment and draw its figures."""
+    from abm.figures.cli import parse_formats, print_report
+    from abm.reproduce import reproduce
+
+    out, sweep_report, report = reproduce(
+        args.experiment,
+        Path(args.out) if args.out else None,
+        full=args.full,
+        workers=args.workers,
+        formats=parse_formats(args.format),
+    )
+    print(
+        f"{out}: {sweep_report.done} runs done, {sweep_report.failed} failed, "
+        f"{sweep_report.stored_before} stored before"
+    )
+    print_report(report)
+    return 0 if sweep_report.ok and not report.skipped else 1
+
+
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    """Run the 2026 history scenario over seeds; print, write and draw its hindcast table."""
+    from abm.figures.hindcast import draw_hindcast
+    from abm.figures.style import save
+    from abm.hindcast import SCENARIO, evaluate, format_table, run_history
+    from abm.io import atomic_dir, atomic_write, write_json
+    from abm.outdir import check_output
+    from abm.scenario import load_scenario
+
+    out = Path(args.out)
+    check_output(out, "hindcast", args.overwrite, "--overwrite")
+    runs = run_history(range(1, args.seeds + 1), progress=progress(args))
+    table = evaluate(runs)
+    print(format_table(table))
+    digest = load_scenario(SCENARIO).digest()
+    with atomic_dir(out, replace=args.overwrite) as tmp:
+        atomic_write(tmp / "hindcast.csv", table.to_csv(index=False))
+        save(draw_hindcast(runs, table), tmp, "hindcast", ("png",), digest)
+        manifest = {"hindcast_of": SCENARIO, "scenario_hash": digest, "seeds": args.seeds}
+        write_json(tmp / "manifest.json", manifest)
+    missed = table[table["strict"] & ~table["within"]]
+    print(f"wrote {out}/: hindcast.csv, hindcast.png; {len(missed)} held targets missed")
+    return 0 if missed.empty else 1
+
+
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
-    """Add run, validate, scenarios and params to the `abm` command's subparsers."""
+    """Add run, validate, scenarios, params, reproduce and hindcast to `abm`'s subparsers."""
     p = sub.add_parser("run", help="simulate one scenario and write its results")
     p.add_argument("scenario", help="scenario TOML path or shipped scenario name")
     p.add_argument("--seed", type=nonnegative, default=0, help="root seed of the run (default 0)")
@@ -254,6 +305,18 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--grep", metavar="TEXT", help="only keys containing TEXT")
     add_set_option(p)
     p.set_defaults(func=cmd_params)
+    p = sub.add_parser("reproduce", help="run a catalogued experiment and draw its figures")
+    p.add_argument("experiment", help="experiment name (experiments/NAME.toml) or path")
+    p.add_argument("--full", action="store_true", help="the size in the file, not the quick one")
+    p.add_argument("--out", help="store folder (default results/NAME_quick or results/NAME)")
+    p.add_argument("--workers", type=positive, help="worker processes (default: one per CPU)")
+    p.add_argument("--format", default="pdf,png", help="comma list of pdf, png, svg")
+    p.set_defaults(func=cmd_reproduce)
+    p = sub.add_parser("hindcast", help="hold the 2026 history scenario to what happened")
+    p.add_argument("--seeds", type=positive, default=20, help="runs, seeds 1..N (default 20)")
+    p.add_argument("--out", default="results/hindcast", help="folder for the table and figure")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier hindcast")
+    p.set_defaults(func=cmd_hindcast)
 
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:

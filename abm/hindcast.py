@@ -9,16 +9,13 @@ sources: the 2026 research notes (hindcast table, section 9), summarized per tar
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from abm.chain import difficulty
-from abm.params import ParamError
 
 SCENARIO = "history_2026"
 
@@ -382,41 +379,3 @@ def format_table(table: pd.DataFrame) -> str:
         )
     header = f"{'quantity':<{width}}  {'history':>8}  model median [5-95 %], unit, within"
     return "\n".join([header, *lines])
-
-
-def cmd_hindcast(args: argparse.Namespace) -> int:
-    """Run the history scenario over seeds, print the table, write it with its figure."""
-    from abm.cli import progress
-    from abm.figures.hindcast import draw_hindcast
-    from abm.figures.style import save
-    from abm.io import atomic_dir, atomic_write, write_json
-    from abm.outdir import check_output
-    from abm.scenario import load_scenario
-
-    if args.seeds < 1:
-        raise ParamError(f"--seeds {args.seeds}: allowed: 1 or more")
-    out = Path(args.out)
-    check_output(out, "hindcast", args.overwrite, "--overwrite")
-    runs = run_history(range(1, args.seeds + 1), progress=progress(args))
-    table = evaluate(runs)
-    print(format_table(table))
-    digest = load_scenario(SCENARIO).digest()
-    with atomic_dir(out, replace=args.overwrite) as tmp:
-        atomic_write(tmp / "hindcast.csv", table.to_csv(index=False))
-        save(draw_hindcast(runs, table), tmp, "hindcast", ("png",), digest)
-        write_json(
-            tmp / "manifest.json",
-            {"hindcast_of": SCENARIO, "scenario_hash": digest, "seeds": args.seeds},
-        )
-    missed = table[table["strict"] & ~table["within"]]
-    print(f"wrote {out}/: hindcast.csv, hindcast.png; {len(missed)} held targets missed")
-    return 0 if missed.empty else 1
-
-
-def add_subcommands(sub: argparse._SubParsersAction) -> None:
-    """Register `abm hindcast`."""
-    p = sub.add_parser("hindcast", help="hold the 2026 history scenario to what happened")
-    p.add_argument("--seeds", type=int, default=20, help="runs, seeds 1..N (default 20)")
-    p.add_argument("--out", default="results/hindcast", help="folder for the table and figure")
-    p.add_argument("--overwrite", action="store_true", help="replace an earlier hindcast")
-    p.set_defaults(func=cmd_hindcast)

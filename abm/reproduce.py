@@ -7,7 +7,6 @@ subset of the full run's); `full=True` runs the size in the file.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from abm.batch.executor import local_executor
 from abm.batch.experiment import Experiment, load_experiment
 from abm.batch.sweep import SweepReport, sweep
 from abm.figures import Report, draw_figures, load_figure_data
-from abm.figures.cli import parse_formats, print_report
 from abm.figures.sensitivity import OUTPUTS
 
 QUICK_REPLICATES = 10  # runs per design point in a quick reproduction
@@ -60,31 +58,3 @@ def reproduce(
             analyze(out, exp.design.method, output)
     data = load_figure_data(out)
     return out, report, draw_figures(data, out / "figures", list(exp.figures), formats)
-
-
-def cmd_reproduce(args: argparse.Namespace) -> int:
-    """Run a catalogued experiment and draw its figures."""
-    out, sweep_report, report = reproduce(
-        args.experiment,
-        Path(args.out) if args.out else None,
-        full=args.full,
-        workers=args.workers,
-        formats=parse_formats(args.format),
-    )
-    print(
-        f"{out}: {sweep_report.done} runs done, {sweep_report.failed} failed, "
-        f"{sweep_report.stored_before} stored before"
-    )
-    print_report(report)
-    return 0 if sweep_report.ok and not report.skipped else 1
-
-
-def add_subcommands(sub: argparse._SubParsersAction) -> None:
-    """Register `reproduce` on the `abm` command line."""
-    p = sub.add_parser("reproduce", help="run a catalogued experiment and draw its figures")
-    p.add_argument("experiment", help="experiment name (experiments/NAME.toml) or path")
-    p.add_argument("--full", action="store_true", help="the size in the file, not the quick one")
-    p.add_argument("--out", help="store folder (default results/NAME_quick or results/NAME)")
-    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
-    p.add_argument("--format", default="pdf,png", help="comma list of pdf, png, svg")
-    p.set_defaults(func=cmd_reproduce)

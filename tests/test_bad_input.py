@@ -228,7 +228,7 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     ),
     "reproduce-workers-0": (
         lambda t: ["reproduce", "smoke", "--workers", "0", "--out", str(t / "s")],
-        "--workers 0 is not allowed; allowed 1 <= value",
+        "argument --workers: 0 is not allowed; allowed 1 <= value",
     ),
     "scenarios-dir-missing": (
         lambda t: ["scenarios", "--dir", str(t / "missing")],

@@ -11,14 +11,15 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from abm.cli import EXIT_RUN_FAILED, Interrupted, add_set_option, log, overrides, progress
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed 1 <= value")
-    return value
+from abm.cli import (
+    EXIT_RUN_FAILED,
+    Interrupted,
+    add_set_option,
+    log,
+    overrides,
+    positive,
+    progress,
+)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -106,12 +107,12 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("sweep", help="run (or resume) a batch experiment")
     p.add_argument("experiment", help="experiment TOML path or shipped experiment name")
     p.add_argument("--out", help="result folder (default results/NAME)")
-    p.add_argument("--workers", type=_positive, help="local worker processes (default one per CPU)")
+    p.add_argument("--workers", type=positive, help="local worker processes (default one per CPU)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--dask", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS")
     where.add_argument("--dask-local", action="store_true", help="run on a new Dask LocalCluster")
     p.add_argument("--resume", action="store_true", help="continue a sweep in --out")
-    p.add_argument("--max-runs", type=_positive, help="run at most N of the missing runs")
+    p.add_argument("--max-runs", type=positive, help="run at most N of the missing runs")
     add_set_option(p)
     p.set_defaults(func=cmd_sweep)
     p = subparsers.add_parser("analyze", help="sensitivity indices from a sobol/morris sweep")

@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from abm.batch.results import ResultsError
-from abm.figures import FIGURES, FigureError, Report, draw_figure, draw_figures, load_figure_data
-from abm.figures.data import plural
-from abm.figures.style import check_formats
+if TYPE_CHECKING:  # the drawing code loads inside the command: `abm --help` starts at once
+    from abm.figures import Report
 
 EXIT_BAD_INPUT = 2
 
@@ -38,8 +37,24 @@ def print_report(report: Report) -> None:
 
 def cmd_figures(args: argparse.Namespace) -> int:
     """Draw every figure the results support (or only one, failing if it cannot)."""
+    from abm.batch.results import ResultsError
+    from abm.figures import (
+        FIGURES,
+        FigureError,
+        Report,
+        draw_figure,
+        draw_figures,
+        load_figure_data,
+    )
+    from abm.figures.data import plural
+    from abm.figures.style import check_formats
+
     formats = parse_formats(args.format)
     try:
+        if args.only is not None and args.only not in FIGURES:
+            raise FigureError(
+                f"--only {args.only!r} is not a figure; allowed: {', '.join(sorted(FIGURES))}"
+            )
         check_formats(formats)
         data = load_figure_data(args.results)
         data.timeline_run = args.run
@@ -66,7 +81,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("figures", help="draw research figures from stored results")
     p.add_argument("results", help="an `abm run` output folder or an `abm sweep` store")
     p.add_argument("--out", help="figure folder (default RESULTS/figures)")
-    p.add_argument("--only", choices=sorted(FIGURES), help="draw just this figure")
+    p.add_argument("--only", metavar="FIGURE", help="draw just this figure (see README)")
     p.add_argument("--format", default="pdf,png", help="comma list of pdf, png, svg")
     p.add_argument("--run", help="run id or seed for migration_timeline (default: median run)")
     p.set_defaults(func=cmd_figures)

@@ -10,14 +10,15 @@ import sys
 from pathlib import Path
 
 from abm.params import ParamError
-from abm.scenario import load_scenario
-from abm.viz.inputs import SCENARIO_ENV
 
 DEFAULT_PORT = 8765
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
     """Check the scenario, then run `solara run abm.viz.app` until interrupted."""
+    from abm.scenario import load_scenario  # here, not at import: `abm --help` starts at once
+    from abm.viz.inputs import SCENARIO_ENV
+
     if importlib.util.find_spec("solara") is None:
         raise ParamError("abm viz needs the viz extra: pip install -e '.[viz]'")
     load_scenario(args.scenario)  # a bad scenario fails here, in one line
