@@ -10,7 +10,9 @@ def peer_graph(n_firms: int, degree: int, rewire_probability: float, rng: np.ran
     """Small-world (Watts-Strogatz) graph over firms, seeded from the run's peer stream."""
     k = min(degree, n_firms - 1 - (n_firms - 1) % 2) if n_firms > 2 else 0
     seed = int(rng.integers(2**31))
-    return nx.watts_strogatz_graph(n_firms, max(k, 0), rewire_probability, seed=seed)
+    if k == 0:  # one or two firms: nobody to watch (networkx < 3.3 drops the nodes too)
+        return nx.empty_graph(n_firms)
+    return nx.watts_strogatz_graph(n_firms, k, rewire_probability, seed=seed)
 
 
 def pivot_share(graph: nx.Graph, firm: int, announced: np.ndarray) -> float:
