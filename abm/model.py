@@ -248,17 +248,14 @@ class MiningModel(mesa.Model):
         r.btc_price_usd = self.btc.step(i, r.policy_rate, self.params.macro.neutral_rate)
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
-        spot = self.spot[i]
-        marginal = industry.marginal_power_usd_per_mwh(spot)
-        site_online = 1.0 - self.offline_share[i, industry.sites.region]
-        run_share = industry.running_mask(marginal) * site_online[industry.fleet.site]
-        th_running = industry.fleet.th * run_share
+        spot_site, billed, marginal = industry.site_prices(self.spot[i])
+        run_share, th_running = industry.running_th(marginal, 1.0 - self.offline_share[i])
         hashrate_hs = float(th_running.sum()) * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
         r.height = self.chain.height
         self.total_paid_sat += industry.pay_rewards(mined.subsidy_sat + mined.fees_sat, th_running)
-        industry.bill_power(spot, run_share, self.dt_days)
+        industry.bill_power(spot_site, billed, run_share, self.dt_days)
         self.recorder.record_day(i, mined, tip_before, th_running)
         self._update_expectation()
         if i == self.n_steps - 1:
@@ -300,6 +297,7 @@ class MiningModel(mesa.Model):
                 miner.review_fleet(review)
             industry.scrap_old_market_inventory()
         self.recorder.record_month(self.dates[self.readings.step_index])
+        industry.tables_changed()  # the AI round sets site modes in the tables directly
 
     def _alive_miners(self) -> list[Miner]:
         return [m for m in self.miners if self.industry.alive[m.index]]

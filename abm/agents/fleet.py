@@ -127,9 +127,9 @@ class Fleet(Table):
         "state": np.int64,  # MachineState
     }
 
-    def power_mw(self) -> np.ndarray:
-        """Power draw of each vintage when running, MW (TH/s * J/TH = W)."""
-        return self.th * self.j_per_th * 1e-6
+    def power_mw(self, rows=slice(None)) -> np.ndarray:
+        """Power draw of vintages (all, or `rows`) when running, MW (TH/s * J/TH = W)."""
+        return self.th[rows] * self.j_per_th[rows] * 1e-6
 
     def deployed_mw_by_site(self, n_sites: int) -> np.ndarray:
         """MW of machines installed at each site (running or not)."""
@@ -137,3 +137,32 @@ class Fleet(Table):
         return np.bincount(
             self.site[deployed], weights=self.power_mw()[deployed], minlength=n_sites
         )
+
+
+class RowsByOwner:
+    """Each firm's rows of a table, ascending, kept up to date as rows change owner.
+
+    Firms read their own sites and vintages many times a month; this index answers in
+    time proportional to the firm's rows instead of a scan of the whole table.
+    Rows owned by the market (owner < 0) are not indexed.
+    """
+
+    def __init__(self, owners: np.ndarray, n_owners: int):
+        order = np.argsort(owners, kind="stable")
+        counts = np.bincount(owners[owners >= 0], minlength=n_owners)
+        starts = np.concatenate(([np.count_nonzero(owners < 0)], counts)).cumsum()
+        self._rows = [order[starts[k] : starts[k + 1]] for k in range(n_owners)]
+
+    def of(self, owner: int) -> np.ndarray:
+        """Rows of `owner`, ascending (do not modify)."""
+        return self._rows[owner]
+
+    def add(self, owner: int, row: int) -> None:
+        """A new row (the table's last) belongs to `owner`."""
+        self._rows[owner] = np.append(self._rows[owner], row)
+
+    def move(self, rows: np.ndarray, old: int, new: int) -> None:
+        """`rows` pass from `old` to `new` (MARKET: to no firm)."""
+        self._rows[old] = np.setdiff1d(self._rows[old], rows)
+        if new >= 0:
+            self._rows[new] = np.union1d(self._rows[new], rows)
