@@ -424,7 +424,7 @@ class Industry:
         """Gross MW of each firm's sites in `mode`."""
         s = self.sites
         owned = (s.firm >= 0) & (s.mode == mode)
-        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms)
+        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms).astype(float)
 
     def share_of_mw_in_ai(self) -> float:
         """Share of all site MW now hosting AI or converting to it."""
