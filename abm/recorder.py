@@ -141,7 +141,8 @@ class Recorder:
         curtailed = d.deployed_th - active_th  # economics or a shock keep them off
         mothballed = d.dormant_th
         if mined.blocks:
-            gaps = np.diff(mined.timestamps, prepend=tip_before_s)
+            times = np.concatenate(((tip_before_s,), mined.timestamps))
+            gaps = times[1:] - times[:-1]
             mean_gap, max_gap = float(gaps.mean()), float(gaps.max())
             over_1h, over_2h = np.count_nonzero(gaps > 3600), np.count_nonzero(gaps > 7200)
         else:
@@ -235,7 +236,7 @@ class Recorder:
         contracted = h.mw_by_firm((LeaseStatus.CONVERTING, LeaseStatus.IN_SERVICE))
         delivered = h.mw_by_firm((LeaseStatus.IN_SERVICE,))
         alive = industry.alive.copy()
-        assets = np.array([industry.assets_usd(i) if alive[i] else 0.0 for i in range(n)])
+        assets = np.where(alive, industry.assets_by_firm(), 0.0)
         debt = np.array([industry.debt.principal_usd(i) for i in range(n)], dtype=float)
         self.ai_mw_in_service, self.ai_mw_converting = (
             delivered.sum(),

@@ -65,19 +65,21 @@ class FleetPolicyParams:
 
 
 class Table:
-    """A growable struct of numpy arrays with a common length."""
+    """A growable struct of numpy arrays with a common length.
+
+    Each column is an attribute: a view of its first `n` rows, renewed when a row is added.
+    """
 
     _columns: ClassVar[dict[str, type]] = {}
 
     def __init__(self, capacity: int = 64):
         self.n = 0
         self._data = {name: np.zeros(capacity, dtype) for name, dtype in self._columns.items()}
+        self._expose()
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = self.__dict__.get("_data")
-        if data is None or name not in data:
-            raise AttributeError(name)
-        return data[name][: self.n]
+    def _expose(self) -> None:
+        for name, column in self._data.items():
+            setattr(self, name, column[: self.n])
 
     def append(self, **values) -> int:
         """Add one row; return its index."""
@@ -92,6 +94,7 @@ class Table:
         for name, column in self._data.items():
             column[self.n] = values.get(name, 0)
         self.n += 1
+        self._expose()
         return self.n - 1
 
 
@@ -156,6 +159,26 @@ class RowsByOwner:
     def of(self, owner: int) -> np.ndarray:
         """Rows of `owner`, ascending (do not modify)."""
         return self._rows[owner]
+
+    def sums(self, values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Per owner, `values[rows].sum()` over its rows (those where `keep`), bit for bit.
+
+        numpy sums 8 terms or more pairwise, fewer one after the other as `np.bincount`
+        does: owners with fewer than 8 terms are summed in one bincount, the others each
+        by numpy's own sum of the same terms in the same order.
+        """
+        n = len(self._rows)
+        owners = np.repeat(np.arange(n), [len(rows) for rows in self._rows])
+        rows = np.concatenate(self._rows)
+        if keep is not None:
+            owners, rows = owners[keep[rows]], rows[keep[rows]]
+        terms = values[rows]
+        sums = np.bincount(owners, terms, n)
+        counts = np.bincount(owners, minlength=n)
+        ends = counts.cumsum()
+        for owner in np.flatnonzero(counts >= 8):
+            sums[owner] = terms[ends[owner] - counts[owner] : ends[owner]].sum()
+        return sums
 
     def add(self, owner: int, row: int) -> None:
         """A new row (the table's last) belongs to `owner`."""

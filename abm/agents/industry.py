@@ -474,23 +474,34 @@ class Industry:
         return self.finance.site_value_usd_per_mw * min(max(ratio, low), high)
 
     def assets_usd(self, firm: int) -> float:
-        """Everything a firm owns, valued today.
-
-        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
-        converting), machines at secondary prices, BTC at market, and cash.
-        """
+        """Everything a firm owns, valued today (see `_assets_usd`)."""
         sites = self.site_rows(firm)
         mining_sites = self.sites.mode[sites] != Mode.AI_HOSTING
         sites_mw = self.sites.gross_mw[sites[mining_sites]].sum()
         rows = self.machine_rows(firm)
-        machines = float((self.fleet.th[rows] * self.machine_value_usd_per_th[rows]).sum())
-        btc = self.ledger.btc_sat[firm] / COIN_SAT * self.readings.btc_price_usd
+        machines = (self.fleet.th[rows] * self.machine_value_usd_per_th[rows]).sum()
+        return float(self._assets_usd(firm, sites_mw, machines))
+
+    def assets_by_firm(self) -> np.ndarray:
+        """`assets_usd` of every firm at once (the same numbers, bit for bit)."""
+        s = self.sites
+        sites_mw = self._sites_of.sums(s.gross_mw, keep=s.mode != Mode.AI_HOSTING)
+        machines = self._machines_of.sums(self.fleet.th * self.machine_value_usd_per_th)
+        return self._assets_usd(slice(None), sites_mw, machines)
+
+    def _assets_usd(self, firms, sites_mw, machines_usd):
+        """Assets of `firms` given their mining-site MW and machine value.
+
+        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
+        converting), machines at secondary prices, BTC at market, and cash.
+        """
+        btc = self.ledger.btc_sat[firms] / COIN_SAT * self.readings.btc_price_usd
         return (
             sites_mw * self.site_value_usd_per_mw()
-            + self.ai_value_usd[firm]
-            + machines
+            + self.ai_value_usd[firms]
+            + machines_usd
             + btc
-            + max(float(self.ledger.cash_usd[firm]), 0.0)
+            + np.maximum(self.ledger.cash_usd[firms], 0.0)
         )
 
     def leverage(self, firm: int) -> float:

@@ -256,8 +256,10 @@ class Miner(mesa.Agent):
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
         for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):
+            if budget <= 0 or mw <= 0:
+                continue
             margin = margin_usd_per_th_day(hashprice, gen.j_per_th, cost[site])
-            if budget <= 0 or margin <= 0 or mw <= 0:
+            if margin <= 0:
                 continue
             if price_th / (margin * DAYS_PER_MONTH) > self.payback_months:
                 continue
