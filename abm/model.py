@@ -55,6 +55,10 @@ def rng_stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
 
 
+def _run_is_over() -> None:
+    raise RuntimeError("the run has reached the scenario's end date; start a new model")
+
+
 class MiningModel(mesa.Model):
     """The mining industry over the scenario's horizon.
 
@@ -90,7 +94,7 @@ class MiningModel(mesa.Model):
         self.dates = start + np.arange(n_steps) * np.timedelta64(run.dt_days, "D")
         self.n_steps = n_steps
         self.month_ends = self._month_ends_by_step(scenario.fleet.review_months)
-        self.events = EventLog(lambda i: self.dates[i])
+        self.events = EventLog(self.dates.__getitem__)
         self._init_markets(root)
         self._init_chain(root)
         self._init_industry(root)
@@ -274,7 +278,21 @@ class MiningModel(mesa.Model):
             if self.security_metrics:
                 self.recorder.finish_metrics()
             self.running = False
-            mesa.Agent._ids.pop(self, None)  # mesa 3.3.1 keeps every model in a class cache
+            self._release()
+
+    def _release(self) -> None:
+        """Break the reference cycles of a finished run: dropping the model then frees it.
+
+        mesa 3.3.1 keeps every model in a class cache, its step wrapper refers to the model,
+        and the model and its agents refer to each other; without this, a worker running
+        many models holds the finished ones until a garbage-collector pass. The tables
+        stay readable.
+        """
+        mesa.Agent._ids.pop(self, None)
+        self.remove_all_agents()
+        self.miners = []
+        self.step = self._user_step = _run_is_over
+        vars(self.peers).pop("degree", None)  # networkx caches a view that refers to the graph
 
     def _update_expectation(self) -> None:
         """Adaptive expectation of hashprice: an exponential average of observed values."""
