@@ -290,7 +290,8 @@ class MiningModel(mesa.Model):
         """
         mesa.Agent._ids.pop(self, None)
         self.remove_all_agents()
-        self.miners = []
+        for miner in self.miners:  # the firms stay readable, without their link back
+            miner.model = None
         self.step = self._user_step = _run_is_over
         vars(self.peers).pop("degree", None)  # networkx caches a view that refers to the graph
 
