@@ -55,6 +55,10 @@ def rng_stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
 
 
+def _run_is_over() -> None:
+    raise RuntimeError("the run has reached the scenario's end date; start a new model")
+
+
 class MiningModel(mesa.Model):
     """The mining industry over the scenario's horizon.
 
@@ -89,7 +93,8 @@ class MiningModel(mesa.Model):
         start = np.datetime64(run.start_date, "D")
         self.dates = start + np.arange(n_steps) * np.timedelta64(run.dt_days, "D")
         self.n_steps = n_steps
-        self.events = EventLog(lambda i: self.dates[i])
+        self.month_ends = self._month_ends_by_step(scenario.fleet.review_months)
+        self.events = EventLog(self.dates.__getitem__)
         self._init_markets(root)
         self._init_chain(root)
         self._init_industry(root)
@@ -107,6 +112,19 @@ class MiningModel(mesa.Model):
         )
 
     # --- construction ----------------------------------------------------------------
+    def _month_ends_by_step(self, review_months: int) -> dict[int, list]:
+        """Step -> (last day, review month?) of each month that ended before it.
+
+        A long step may cross two month boundaries; the first step ends no month.
+        """
+        months = self.dates.astype("datetime64[M]").astype(int)
+        ends: dict[int, list] = {}
+        for i in np.flatnonzero(np.diff(months)) + 1:
+            for month in range(months[i - 1] + 1, months[i] + 1):
+                last_day = np.datetime64(month, "M").astype("datetime64[D]") - 1
+                ends.setdefault(int(i), []).append((last_day, month % review_months == 0))
+        return ends
+
     def _init_markets(self, root: np.random.SeedSequence) -> None:
         p = self.params
         self.policy_rates = policy_rate_path(p.macro, self.dates, rng_stream(root, "macro"))
@@ -115,7 +133,7 @@ class MiningModel(mesa.Model):
         self.region_names = tuple(r.name for r in regions)
         self.region_mean_usd_per_mwh = np.array([r.mean_price_usd_per_mwh for r in regions])
         self.spot = spot_price_paths(regions, self.dates, self.dt_days, rng_stream(root, "power"))
-        self.offline_share = offline_share_paths(p.shocks, self.dates, self.region_names)
+        self.online_share = 1.0 - offline_share_paths(p.shocks, self.dates, self.region_names)
         self.asic = AsicMarket(p.asic)
 
     def _init_chain(self, root: np.random.SeedSequence) -> None:
@@ -243,26 +261,20 @@ class MiningModel(mesa.Model):
         i = r.step_index = self.steps - 1
         r.date = date = self.dates[i]
         self.events.step = i
-        if i > 0:  # one month end per month boundary crossed (a long step may cross two)
-            last_month = self.dates[i - 1].astype("datetime64[M]").astype(int)
-            for month in range(last_month + 1, date.astype("datetime64[M]").astype(int) + 1):
-                month_last_day = np.datetime64(month, "M").astype("datetime64[D]") - 1
-                self._month_end(month_last_day, month % self.params.fleet.review_months == 0)
+        for month_last_day, quarter in self.month_ends.get(i, ()):
+            self._month_end(month_last_day, quarter)
         r.policy_rate = float(self.policy_rates[i])
         r.btc_price_usd = self.btc.step(i, r.policy_rate, self.params.macro.neutral_rate)
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
-        spot = self.spot[i]
-        marginal = industry.marginal_power_usd_per_mwh(spot)
-        site_online = 1.0 - self.offline_share[i, industry.sites.region]
-        run_share = industry.running_mask(marginal) * site_online[industry.fleet.site]
-        th_running = industry.fleet.th * run_share
+        spot_site, billed, marginal = industry.site_prices(self.spot[i])
+        run_share, th_running = industry.running_th(marginal, self.online_share[i])
         hashrate_hs = float(th_running.sum()) * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
         r.height = self.chain.height
         self.total_paid_sat += industry.pay_rewards(mined.subsidy_sat + mined.fees_sat, th_running)
-        industry.bill_power(spot, run_share, self.dt_days)
+        industry.bill_power(spot_site, billed, run_share, self.dt_days)
         self.recorder.record_day(i, mined, tip_before, th_running)
         self._update_expectation()
         if i == self.n_steps - 1:
@@ -270,7 +282,22 @@ class MiningModel(mesa.Model):
             if self.security_metrics:
                 self.recorder.finish_metrics()
             self.running = False
-            mesa.Agent._ids.pop(self, None)  # mesa 3.3.1 keeps every model in a class cache
+            self._release()
+
+    def _release(self) -> None:
+        """Break the reference cycles of a finished run: dropping the model then frees it.
+
+        mesa 3.3.1 keeps every model in a class cache, its step wrapper refers to the model,
+        and the model and its agents refer to each other; without this, a worker running
+        many models holds the finished ones until a garbage-collector pass. The tables
+        stay readable.
+        """
+        mesa.Agent._ids.pop(self, None)
+        self.remove_all_agents()
+        for miner in self.miners:  # the firms stay readable, without their link back
+            miner.model = None
+        self.step = self._user_step = _run_is_over
+        vars(self.peers).pop("degree", None)  # networkx caches a view that refers to the graph
 
     def _update_expectation(self) -> None:
         """Adaptive expectation of hashprice: an exponential average of observed values."""
@@ -304,6 +331,7 @@ class MiningModel(mesa.Model):
                 miner.review_fleet(review)
             industry.scrap_old_market_inventory()
         self.recorder.record_month(self.dates[self.readings.step_index])
+        industry.tables_changed()  # the AI round sets site modes in the tables directly
 
     def _alive_miners(self) -> list[Miner]:
         return [m for m in self.miners if self.industry.alive[m.index]]

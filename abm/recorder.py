@@ -1,8 +1,9 @@
 """Run outputs recorded as they happen: the daily model series and the monthly firm panel.
 
-The model series is preallocated (one numpy array per column, one row per step) so that
-recording costs no Python allocation on the daily hot path. `Recorder` reads the run's
-state (it never changes it) and owns every table a run returns.
+The model series is preallocated (a 2-D array, one row per column) and each step writes
+its values as one column of it, so recording costs no Python loop over columns on the
+daily hot path; the monthly firm panel is recorded as arrays over all firms. `Recorder`
+reads the run's state (it never changes it) and owns every table a run returns.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from abm.agents.fleet import MachineState, Mode
+from abm.agents.fleet import Mode
 from abm.agents.leasing import LeaseStatus
 from abm.chain import COIN_SAT, block_subsidy_sat, subsidy_sum_sat
 from abm.events import EventLog
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from abm.markets.readings import MarketReadings
     from abm.network.pools import PoolNetwork
 
-MODEL_FLOAT_COLUMNS = (
+DAY_FLOAT_COLUMNS = (  # in the order `Recorder.record_day` writes them
     "difficulty",
     "hashrate_eh",
     "mean_block_interval_s",
@@ -48,23 +49,24 @@ MODEL_FLOAT_COLUMNS = (
     "lease_index_usd_per_kw_month",
     "ai_demand_mw",
     "schedule_slip_s",
-    *SECURITY_COLUMNS,
 )
+MODEL_FLOAT_COLUMNS = (*DAY_FLOAT_COLUMNS, *SECURITY_COLUMNS)
 MODEL_INT_COLUMNS = ("height", "blocks", "retargets", "gaps_over_1h", "gaps_over_2h", "firms_alive")
 
 
 class ModelSeries:
-    """Preallocated per-step columns; `row(i)[name] = value` style writes via `set`."""
+    """Preallocated per-step columns, named rows of a float and an int 2-D array.
+
+    `columns` maps each name to its row; a step writes all its values at once
+    (`floats[:, i] = values`).
+    """
 
     def __init__(self, n_steps: int, float_columns: tuple[str, ...], int_columns: tuple[str, ...]):
         self.n_steps = n_steps
-        self.columns = {name: np.full(n_steps, np.nan) for name in float_columns}
-        self.columns.update({name: np.zeros(n_steps, dtype=np.int64) for name in int_columns})
-
-    def set(self, i: int, **values: float) -> None:
-        """Write the values of step `i`."""
-        for name, value in values.items():
-            self.columns[name][i] = value
+        self.floats = np.full((len(float_columns), n_steps), np.nan)
+        self.ints = np.zeros((len(int_columns), n_steps), dtype=np.int64)
+        self.columns = dict(zip(float_columns, self.floats, strict=True))
+        self.columns.update(zip(int_columns, self.ints, strict=True))
 
     def frame(self, dates: np.ndarray, n_done: int) -> pd.DataFrame:
         """The recorded steps as a DataFrame with `date` and `step` first."""
@@ -125,24 +127,24 @@ class Recorder:
         self.state = ModelSeries(n_steps, STATE_COLUMNS, ())
         self.firm_th_by_step = np.zeros((n_steps, len(firms)))
         self.pool_th_by_step = np.zeros((n_steps, len(pools.names)))
-        self.firm_rows: list[dict] = []
-        self._count_ai_mw()  # leases signed before the start count from day 0
+        self.firm_months: list[dict[str, np.ndarray]] = []
+        self._count_ai_mw(*self._ai_mw_by_firm())  # leases signed before the start count
+        self.supply_sat = subsidy_sum_sat(0, chain.height)
         self.steps_done = 0
 
     # --- daily ------------------------------------------------------------------------
     def record_day(self, i: int, mined: ChainStep, tip_before_s: float, th_running) -> None:
         """The step's chain events and series row, and the raw state security reads."""
         industry, chain, r = self.industry, self.chain, self.readings
-        f = industry.fleet
-        th = f.th
+        d = industry.daily()
         active_th = float(th_running.sum())
-        deployed_th = float(th[f.state == MachineState.DEPLOYED].sum())
-        curtailed = deployed_th - active_th  # economics or a shock keep them off
-        mothballed = float(th[f.state == MachineState.DORMANT].sum())
+        curtailed = d.deployed_th - active_th  # economics or a shock keep them off
+        mothballed = d.dormant_th
         if mined.blocks:
-            gaps = np.diff(mined.timestamps, prepend=tip_before_s)
+            times = np.concatenate(((tip_before_s,), mined.timestamps))
+            gaps = times[1:] - times[:-1]
             mean_gap, max_gap = float(gaps.mean()), float(gaps.max())
-            over_1h, over_2h = int((gaps > 3600).sum()), int((gaps > 7200).sum())
+            over_1h, over_2h = np.count_nonzero(gaps > 3600), np.count_nonzero(gaps > 7200)
         else:
             mean_gap = max_gap = np.nan
             over_1h = over_2h = 0
@@ -159,63 +161,57 @@ class Recorder:
             chain.height
         ):
             self.events.add("halving", height=chain.height)
-        self.series.set(
-            i,
-            height=chain.height,
-            difficulty=chain.difficulty,
-            hashrate_eh=active_th / 1e6,
-            blocks=mined.blocks,
-            retargets=len(mined.retargets),
-            mean_block_interval_s=mean_gap,
-            max_block_interval_s=max_gap,
-            gaps_over_1h=over_1h,
-            gaps_over_2h=over_2h,
-            btc_price_usd=r.btc_price_usd,
-            hashprice_usd_per_ph_day=r.hashprice_usd_per_ph_day,
-            policy_rate=r.policy_rate,
-            subsidy_btc=mined.subsidy_sat / COIN_SAT,
-            fees_btc=mined.fees_sat / COIN_SAT,
-            active_hashrate_eh=active_th / 1e6,
-            curtailed_hashrate_eh=curtailed / 1e6,
-            mothballed_hashrate_eh=mothballed / 1e6,
-            dormant_hashrate_eh=(curtailed + mothballed) / 1e6,
-            scrapped_hashrate_eh=float(th[f.state == MachineState.SCRAPPED].sum()) / 1e6,
-            mean_power_price_usd_per_mwh=industry.mean_power_price_usd_per_mwh,
-            ai_mw_in_service=self.ai_mw_in_service,
-            ai_mw_converting=self.ai_mw_converting,
-            lease_index_usd_per_kw_month=self.hosting.market.lease_index_usd_per_kw_month,
-            ai_demand_mw=self.hosting.demand_mw,
-            firms_alive=int(industry.alive.sum()),
+        self.series.floats[: len(DAY_FLOAT_COLUMNS), i] = (
+            chain.difficulty,
+            active_th / 1e6,  # hashrate_eh
+            mean_gap,
+            max_gap,
+            r.btc_price_usd,
+            r.hashprice_usd_per_ph_day,
+            r.policy_rate,
+            mined.subsidy_sat / COIN_SAT,
+            mined.fees_sat / COIN_SAT,
+            active_th / 1e6,  # active_hashrate_eh
+            curtailed / 1e6,
+            mothballed / 1e6,
+            (curtailed + mothballed) / 1e6,  # dormant_hashrate_eh
+            d.scrapped_th / 1e6,
+            industry.mean_power_price_usd_per_mwh,
+            self.ai_mw_in_service,
+            self.ai_mw_converting,
+            self.hosting.market.lease_index_usd_per_kw_month,
+            self.hosting.demand_mw,
+            sec.schedule_slip_s(
+                chain.clock_s - self.start_time_s, chain.height - self.start_height
+            ),
         )
-        self._record_security_state(i, th_running)
+        self.series.ints[:, i] = (
+            chain.height,
+            mined.blocks,
+            len(mined.retargets),
+            over_1h,
+            over_2h,
+            np.count_nonzero(industry.alive),  # firms_alive
+        )
+        self.supply_sat += mined.subsidy_sat
+        self._record_security_state(i, th_running, active_th)
         self.steps_done = i + 1
 
-    def _record_security_state(self, i: int, th_running: np.ndarray) -> None:
+    def _record_security_state(self, i: int, th_running: np.ndarray, active_th: float) -> None:
         """Store the raw state the security measures read after the run."""
-        industry, chain = self.industry, self.chain
-        f = industry.fleet
-        owned_off = np.where(f.state == MachineState.SCRAPPED, 0.0, f.th) - th_running
-        dormant_th = float(owned_off.sum())  # mothballed, curtailed or forced off
+        industry = self.industry
+        d = industry.daily()
+        owned_off = d.owned_th - th_running  # mothballed, curtailed or forced off
+        dormant_th = float(owned_off.sum())
         _, newest = industry.newest_generation()
-        self.state.set(
-            i,
-            state_active_th=float(th_running.sum()),
-            state_dormant_th=dormant_th,
-            state_dormant_value_usd=float(owned_off @ industry.machine_value_usd_per_th),
-            state_dormant_j_per_th=float(owned_off @ f.j_per_th) / dormant_th
-            if dormant_th > 0
-            else newest.j_per_th,
-            state_new_price_usd_per_th=industry.new_price_usd_per_th(newest),
-            state_new_j_per_th=newest.j_per_th,
-            state_supply_btc=subsidy_sum_sat(0, chain.height) / COIN_SAT,
-        )
-        self.series.set(
-            i,
-            schedule_slip_s=float(
-                sec.schedule_slip_s(
-                    chain.clock_s - self.start_time_s, chain.height - self.start_height
-                )
-            ),
+        self.state.floats[:, i] = (  # in the order of STATE_COLUMNS
+            active_th,
+            dormant_th,
+            owned_off @ industry.machine_value_usd_per_th,  # dormant value, USD
+            float(owned_off @ d.j_per_th) / dormant_th if dormant_th > 0 else newest.j_per_th,
+            industry.new_price_usd_per_th(newest),
+            newest.j_per_th,
+            self.supply_sat / COIN_SAT,
         )
         self.firm_th_by_step[i] = industry.firm_running_th
         self.pool_th_by_step[i] = self.pools.pool_th(industry.firm_running_th)
@@ -233,54 +229,54 @@ class Recorder:
 
     # --- monthly ----------------------------------------------------------------------
     def record_month(self, date: np.datetime64) -> None:
-        """One panel row per firm (alive or not) for the month just ended."""
+        """The panel's rows for the month just ended: one per firm, alive or not."""
         industry, h = self.industry, self.hosting
+        n = len(self.firms)
         flows = industry.ledger.take_period()
-        mw_mining = industry.site_mw_by_firm(Mode.MINING)
-        mw_ai = industry.site_mw_by_firm(Mode.AI_HOSTING)
-        mw_converting = industry.site_mw_by_firm(Mode.CONVERTING)
-        contracted = h.mw_by_firm((LeaseStatus.CONVERTING, LeaseStatus.IN_SERVICE))
-        delivered = h.mw_by_firm((LeaseStatus.IN_SERVICE,))
-        indicators = industry.firm_indicators()
-        alive = industry.alive
-        assets = [industry.assets_usd(i) if alive[i] else 0.0 for i in range(len(self.firms))]
-        self._count_ai_mw()
-        for i, (name, group, listed) in enumerate(self.firms):
-            debt = industry.debt.principal_usd(i)
-            row = {
-                "date": date,
-                "firm_id": i,
-                "name": name,
-                "group": group,
-                "listed": listed,
-                "alive": bool(alive[i]),
-                "hashrate_eh": industry.firm_running_th[i] / 1e6,  # running on the last day
-                "cash_usd": float(industry.ledger.cash_usd[i]),
-                "btc_held": industry.ledger.btc_sat[i] / COIN_SAT,
+        contracted, delivered = self._ai_mw_by_firm()
+        alive = industry.alive.copy()
+        assets = np.where(alive, industry.assets_by_firm(), 0.0)
+        debt = np.array([industry.debt.principal_usd(i) for i in range(n)], dtype=float)
+        self._count_ai_mw(contracted, delivered)
+        revenue = flows["mining_revenue_usd"] + flows["ai_rent_usd"]
+        self.firm_months.append(
+            {
+                "date": np.full(n, date),
+                "alive": alive,
+                "hashrate_eh": industry.firm_running_th / 1e6,  # running on the last day
+                "cash_usd": industry.ledger.cash_usd.copy(),
+                "btc_held": industry.ledger.btc_sat / COIN_SAT,
                 "debt_usd": debt,
-                "net_worth_usd": assets[i] - debt if alive[i] else 0.0,
-                "leverage": debt / assets[i] if alive[i] and assets[i] > 0 else np.nan,
-                "mw_mining": float(mw_mining[i]),
-                "mw_ai": float(mw_ai[i]),
-                "mw_converting": float(mw_converting[i]),
-                "ai_mw_contracted": float(contracted[i]),
-                "ai_mw_delivered": float(delivered[i]),
-                "ai_utilization": delivered[i] / contracted[i] if contracted[i] > 0 else np.nan,
-                "ai_team": bool(h.ai_team[i]),
-                "capex_to_debt": h.ai_book_usd[i] / debt if debt > 0 else np.nan,
+                "net_worth_usd": np.where(alive, assets - debt, 0.0),
+                "leverage": np.where(alive & (assets > 0), debt / _positive(assets), np.nan),
+                "mw_mining": industry.site_mw_by_firm(Mode.MINING),
+                "mw_ai": industry.site_mw_by_firm(Mode.AI_HOSTING),
+                "mw_converting": industry.site_mw_by_firm(Mode.CONVERTING),
+                "ai_mw_contracted": contracted,
+                "ai_mw_delivered": delivered,
+                "ai_utilization": np.where(
+                    contracted > 0, delivered / _positive(contracted), np.nan
+                ),
+                "ai_team": h.ai_team.copy(),
+                "capex_to_debt": np.where(debt > 0, h.ai_book_usd / _positive(debt), np.nan),
+                **flows,
+                "ai_revenue_usd": flows["ai_rent_usd"],
+                "ai_revenue_share": np.where(
+                    revenue > 0, flows["ai_rent_usd"] / _positive(revenue), 0.0
+                ),
+                **industry.firm_indicators(),
             }
-            row.update({name: values[i] for name, values in flows.items()})
-            revenue = row["mining_revenue_usd"] + row["ai_rent_usd"]
-            row["ai_revenue_usd"] = row["ai_rent_usd"]
-            row["ai_revenue_share"] = row["ai_rent_usd"] / revenue if revenue > 0 else 0.0
-            row.update({name: values[i] for name, values in indicators.items()})
-            row.update({f"start_{k}": v[i] for k, v in self.start_attributes.items()})
-            self.firm_rows.append(row)
+        )
 
-    def _count_ai_mw(self) -> None:
+    def _ai_mw_by_firm(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per firm: AI MW under lease (converting or in service), and in service."""
+        h = self.hosting
+        return h.mw_by_firm((LeaseStatus.CONVERTING, LeaseStatus.IN_SERVICE)), h.mw_by_firm(
+            (LeaseStatus.IN_SERVICE,)
+        )
+
+    def _count_ai_mw(self, contracted: np.ndarray, delivered: np.ndarray) -> None:
         """AI MW in service and converting, as the daily series reports them."""
-        contracted = self.hosting.mw_by_firm((LeaseStatus.CONVERTING, LeaseStatus.IN_SERVICE))
-        delivered = self.hosting.mw_by_firm((LeaseStatus.IN_SERVICE,))
         self.ai_mw_in_service = float(delivered.sum())
         self.ai_mw_converting = float((contracted - delivered).sum())
 
@@ -295,7 +291,28 @@ class Recorder:
 
     def firm_table(self) -> pd.DataFrame:
         """One row per firm per month recorded so far, with each firm's class at the end."""
-        firms = pd.DataFrame(self.firm_rows)
-        if len(firms):
-            firms["firm_class"] = firms["firm_id"].map(classify_firms(firms))
+        months = self.firm_months
+        if not months:
+            return pd.DataFrame()
+        n_months, (names, groups, listed) = len(months), zip(*self.firms, strict=True)
+        fixed = {
+            "firm_id": np.arange(len(self.firms)),
+            "name": np.array(names, dtype=object),
+            "group": np.array(groups, dtype=object),
+            "listed": np.array(listed, dtype=bool),
+        }
+        columns = {"date": np.concatenate([m["date"] for m in months])}
+        columns |= {name: np.tile(values, n_months) for name, values in fixed.items()}
+        columns |= {name: np.concatenate([m[name] for m in months]) for name in months[0]}
+        columns |= {
+            f"start_{name}": np.tile(values, n_months)
+            for name, values in self.start_attributes.items()
+        }
+        firms = pd.DataFrame(columns)
+        firms["firm_class"] = firms["firm_id"].map(classify_firms(firms))
         return firms
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """`values` with entries <= 0 replaced by 1: a divisor where the quotient is masked."""
+    return np.where(values > 0, values, 1.0)

@@ -1,49 +1,58 @@
-"""Wall time of whole runs: baseline_2026 over its 5 years, and scaling in firms and years.
+"""Whole runs in CPU time: baseline_2026 against a numpy reference job, and scaling.
 
-Prints seconds per run (best of --repeats) for 1x, 5x and 10x the baseline's firm counts
-(same network hashrate, more and smaller firms) and for 1, 5 and 10 simulated years.
-Run: .venv/bin/python benchmarks/bench_model.py
+Prints (1) a 5-year baseline_2026 run's CPU time over that of the numpy reference job
+(40 sorts of 1e6 floats) measured in the same process, interleaved, median of --rounds;
+(2) the cost per firm-year (CPU ms) of runs with 1x, 10x and 100x the baseline's firms
+(65, 650, 6,500 firms, same network hashrate) over 1, 5 and 10 simulated years, one run
+each (--max-firms skips the larger populations).
+Run: .venv/bin/python benchmarks/bench_model.py [--rounds 5] [--max-firms 6500]
 """
 
 import argparse
-import datetime as dt
-import time
+import statistics
 
-from abm import load_scenario, run
+from common import cpu_s, machine, numpy_reference_s, scaled
 
-
-def seconds_per_run(scenario, repeats: int) -> float:
-    best = float("inf")
-    for seed in range(repeats):
-        started = time.perf_counter()
-        run(scenario, seed=seed)
-        best = min(best, time.perf_counter() - started)
-    return best
+from abm import run
 
 
-def scaled(base, firm_factor: int, years: int):
-    groups = base.to_dict()["population"]["groups"]
-    for group in groups:
-        group["count"] *= firm_factor
-    end = dt.date(base.run.start_date.year + years - 1, 12, 31)
-    return load_scenario(
-        base.to_dict(), {"population.groups": groups, "run.end_date": end.isoformat()}
-    )
+def run_cpu_s(scenario, seed: int = 1) -> float:
+    started = cpu_s()
+    run(scenario, seed=seed)
+    return cpu_s() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--max-firms", type=int, default=6500)
     args = parser.parse_args()
-    base = load_scenario("baseline_2026")
-    print(f"baseline_2026, 5 years: {seconds_per_run(base, args.repeats):.2f} s per run")
-    print("firms x   years   firms   s/run   s per firm-year (ms)")
-    for factor, years in ((1, 5), (5, 5), (10, 5), (1, 1), (1, 10)):
-        scenario = scaled(base, factor, years)
-        n_firms = sum(g.count for g in scenario.population.groups)
-        seconds = seconds_per_run(scenario, args.repeats)
-        per = 1000 * seconds / (n_firms * years)
-        print(f"{factor:>7} {years:>7} {n_firms:>7} {seconds:>7.2f}   {per:.2f}")
+    print(machine())
+    baseline = scaled("baseline_2026", 1, 5)
+    run_cpu_s(baseline)  # warm caches and imports
+    runs, refs = [], []
+    for seed in range(args.rounds):
+        refs.append(numpy_reference_s())
+        runs.append(run_cpu_s(baseline, seed))
+    ratios = [a / b for a, b in zip(runs, refs, strict=True)]
+    print(
+        f"baseline_2026, 5 years: {statistics.median(runs):.2f} s CPU per run, "
+        f"numpy reference {statistics.median(refs):.2f} s, "
+        f"ratio {statistics.median(ratios):.2f} (rounds: "
+        + " ".join(f"{x:.2f}" for x in ratios)
+        + ")"
+    )
+    print("| firms | years | CPU s per run | ms per firm-year |")
+    print("|---:|---:|---:|---:|")
+    for factor in (1, 10, 100):
+        for years in (1, 5, 10):
+            scenario = scaled("baseline_2026", factor, years)
+            n_firms = sum(g.count for g in scenario.population.groups)
+            if n_firms > args.max_firms:
+                continue
+            seconds = run_cpu_s(scenario)
+            per = 1000 * seconds / (n_firms * years)
+            print(f"| {n_firms:,} | {years} | {seconds:.2f} | {per:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ COMMANDS = {
     "abm sweep --help": ["-m", "abm", "sweep", "--help"],
     "abm validate baseline_2026": ["-m", "abm", "validate", "baseline_2026"],
     "abm params": ["-m", "abm", "params"],
+    "import abm": ["-c", "import abm"],
+    "import abm; abm.MiningModel": ["-c", "import abm; abm.MiningModel"],
     'python -c "import pandas"': ["-c", "import pandas"],
 }
 

@@ -65,19 +65,21 @@ class FleetPolicyParams:
 
 
 class Table:
-    """A growable struct of numpy arrays with a common length."""
+    """A growable struct of numpy arrays with a common length.
+
+    Each column is an attribute: a view of its first `n` rows, renewed when a row is added.
+    """
 
     _columns: ClassVar[dict[str, type]] = {}
 
     def __init__(self, capacity: int = 64):
         self.n = 0
         self._data = {name: np.zeros(capacity, dtype) for name, dtype in self._columns.items()}
+        self._expose()
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = self.__dict__.get("_data")
-        if data is None or name not in data:
-            raise AttributeError(name)
-        return data[name][: self.n]
+    def _expose(self) -> None:
+        for name, column in self._data.items():
+            setattr(self, name, column[: self.n])
 
     def append(self, **values) -> int:
         """Add one row; return its index."""
@@ -92,6 +94,7 @@ class Table:
         for name, column in self._data.items():
             column[self.n] = values.get(name, 0)
         self.n += 1
+        self._expose()
         return self.n - 1
 
 
@@ -127,9 +130,9 @@ class Fleet(Table):
         "state": np.int64,  # MachineState
     }
 
-    def power_mw(self) -> np.ndarray:
-        """Power draw of each vintage when running, MW (TH/s * J/TH = W)."""
-        return self.th * self.j_per_th * 1e-6
+    def power_mw(self, rows=slice(None)) -> np.ndarray:
+        """Power draw of vintages (all, or `rows`) when running, MW (TH/s * J/TH = W)."""
+        return self.th[rows] * self.j_per_th[rows] * 1e-6
 
     def deployed_mw_by_site(self, n_sites: int) -> np.ndarray:
         """MW of machines installed at each site (running or not)."""
@@ -137,3 +140,52 @@ class Fleet(Table):
         return np.bincount(
             self.site[deployed], weights=self.power_mw()[deployed], minlength=n_sites
         )
+
+
+class RowsByOwner:
+    """Each firm's rows of a table, ascending, kept up to date as rows change owner.
+
+    Firms read their own sites and vintages many times a month; this index answers in
+    time proportional to the firm's rows instead of a scan of the whole table.
+    Rows owned by the market (owner < 0) are not indexed.
+    """
+
+    def __init__(self, owners: np.ndarray, n_owners: int):
+        order = np.argsort(owners, kind="stable")
+        counts = np.bincount(owners[owners >= 0], minlength=n_owners)
+        starts = np.concatenate(([np.count_nonzero(owners < 0)], counts)).cumsum()
+        self._rows = [order[starts[k] : starts[k + 1]] for k in range(n_owners)]
+
+    def of(self, owner: int) -> np.ndarray:
+        """Rows of `owner`, ascending (do not modify)."""
+        return self._rows[owner]
+
+    def sums(self, values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Per owner, `values[rows].sum()` over its rows (those where `keep`), bit for bit.
+
+        numpy sums 8 terms or more pairwise, fewer one after the other as `np.bincount`
+        does: owners with fewer than 8 terms are summed in one bincount, the others each
+        by numpy's own sum of the same terms in the same order.
+        """
+        n = len(self._rows)
+        owners = np.repeat(np.arange(n), [len(rows) for rows in self._rows])
+        rows = np.concatenate(self._rows)
+        if keep is not None:
+            owners, rows = owners[keep[rows]], rows[keep[rows]]
+        terms = values[rows]
+        sums = np.bincount(owners, terms, n)
+        counts = np.bincount(owners, minlength=n)
+        ends = counts.cumsum()
+        for owner in np.flatnonzero(counts >= 8):
+            sums[owner] = terms[ends[owner] - counts[owner] : ends[owner]].sum()
+        return sums
+
+    def add(self, owner: int, row: int) -> None:
+        """A new row (the table's last) belongs to `owner`."""
+        self._rows[owner] = np.append(self._rows[owner], row)
+
+    def move(self, rows: np.ndarray, old: int, new: int) -> None:
+        """`rows` pass from `old` to `new` (MARKET: to no firm)."""
+        self._rows[old] = np.setdiff1d(self._rows[old], rows)
+        if new >= 0:
+            self._rows[new] = np.union1d(self._rows[new], rows)

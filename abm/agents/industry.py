@@ -3,8 +3,9 @@
 `Industry` owns the struct-of-arrays tables (sites, fleet), the ledger and the debt book;
 every transition of a machine or a site and every valuation goes through it. The daily
 operations (which vintages run, who is paid, what power costs) are vectorized over all
-vintages of all firms here; firms (agents) and the AI hosting round receive the industry
-and act on their own rows through its methods.
+vintages of all firms here, over constants gathered once per change of the tables
+(`DailyArrays`); firms (agents) and the AI hosting round receive the industry and act on
+their own rows through its methods, which keep an index of each firm's rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 
 import numpy as np
 
+from abm.agents.daily import DailyArrays
 from abm.agents.finance import DebtBook, FinanceParams
 from abm.agents.fleet import (
     MARKET,
@@ -22,6 +24,7 @@ from abm.agents.fleet import (
     FleetPolicyParams,
     MachineState,
     Mode,
+    RowsByOwner,
     Sites,
 )
 from abm.agents.population import FirmSeed
@@ -85,6 +88,24 @@ class Industry:
         self.month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
         self.last_month_costs_usd = np.zeros(n_firms)
         self.mean_power_price_usd_per_mwh = np.nan
+        self._daily: DailyArrays | None = None
+        self._sites_of = self._machines_of = None  # RowsByOwner, once placed
+
+    def tables_changed(self) -> None:
+        """Machines or sites changed: the daily constants are gathered again on next use.
+
+        Every transition through this class calls it; call it after writing the tables
+        directly (the AI hosting round sets site modes).
+        """
+        self._daily = None
+
+    def daily(self) -> DailyArrays:
+        """The daily operations' constants as of the last change of the tables."""
+        if self._daily is None:
+            self._daily = DailyArrays(
+                self.sites, self.fleet, self.region_mean_usd_per_mwh, self.n_firms
+            )
+        return self._daily
 
     # --- construction -----------------------------------------------------------------
     def place(self, seeds: list[FirmSeed]) -> None:
@@ -104,6 +125,9 @@ class Industry:
                     state=MachineState.DEPLOYED,
                 )
             self.btc_sell_share[f] = seed.btc_sell_share
+        self._sites_of = RowsByOwner(self.sites.firm, self.n_firms)
+        self._machines_of = RowsByOwner(self.fleet.firm, self.n_firms)
+        self.tables_changed()
 
     def scale_to_start_hashrate(
         self, start_th: float, spot_by_day_region: np.ndarray, utilization: np.ndarray
@@ -129,6 +153,7 @@ class Industry:
         self.sites.gross_mw[:] = (
             self.fleet.deployed_mw_by_site(self.sites.n) / utilization[self.sites.firm]
         )
+        self.tables_changed()
 
     def add_ai_site(self, firm: int, region: int, gross_mw: float, mode: int) -> int:
         """A site built for an AI tenant (liquid-ready, fully ready); returns its row.
@@ -136,7 +161,7 @@ class Industry:
         Its power is bought for the tenant's load (assumption: passed through, so the firm
         pays only for what runs there, and nothing runs while it converts).
         """
-        return self.sites.append(
+        row = self.sites.append(
             firm=firm,
             region=region,
             gross_mw=gross_mw,
@@ -146,18 +171,33 @@ class Industry:
             ai_suitable=True,
             mode=mode,
         )
+        self._sites_of.add(firm, row)
+        self.tables_changed()
+        return row
 
     # --- rows of one firm ------------------------------------------------------------
     def site_rows(self, firm: int) -> np.ndarray:
-        """Indices of a firm's sites in the site table."""
-        return np.flatnonzero(self.sites.firm == firm)
+        """Indices of a firm's sites in the site table, ascending (read only)."""
+        return self._sites_of.of(firm)
 
     def machine_rows(self, firm: int, state: int | None = None) -> np.ndarray:
-        """Indices of a firm's vintages, optionally only those in `state`."""
-        mine = self.fleet.firm == firm
-        if state is not None:
-            mine &= self.fleet.state == state
-        return np.flatnonzero(mine)
+        """Indices of a firm's vintages, ascending, optionally only those in `state`."""
+        rows = self._machines_of.of(firm)
+        return rows if state is None else rows[self.fleet.state[rows] == state]
+
+    def free_mw_by_site(self, firm: int) -> dict[int, float]:
+        """A firm's mining sites, ascending, with the MW their deployed machines leave free."""
+        s, f = self.sites, self.fleet
+        sites = self.site_rows(firm)
+        rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
+        at = np.searchsorted(sites, f.site[rows])
+        deployed = np.bincount(at, f.power_mw(rows), len(sites))
+        mining = s.mode[sites] == Mode.MINING
+        return {
+            int(site): float(s.gross_mw[site] - deployed[k])
+            for k, site in enumerate(sites)
+            if mining[k]
+        }
 
     # --- power prices by site ---------------------------------------------------------
     def marginal_power_usd_per_mwh(self, spot_by_region: np.ndarray) -> np.ndarray:
@@ -196,61 +236,81 @@ class Industry:
         return np.bincount(self.fleet.firm, weights=usd, minlength=self.n_firms)
 
     # --- the daily operations, vectorized over all vintages ----------------------------
+    def site_prices(self, spot_by_region: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per site today: its region's spot, what its contract bills and the marginal price."""
+        d = self.daily()
+        spot = spot_by_region[d.region]
+        billed = econ.contract_price_usd_per_mwh(
+            d.contract,
+            d.agreed_usd_per_mwh,
+            d.spot_markup_usd_per_mwh,
+            spot,
+            d.region_mean_usd_per_mwh,
+        )
+        return (
+            spot,
+            billed,
+            econ.marginal_given_billed_usd_per_mwh(d.contract, billed, d.resale, spot),
+        )
+
     def running_mask(self, marginal_by_site: np.ndarray) -> np.ndarray:
         """Vintages that run: deployed at a mining site, margin over marginal power > 0."""
-        f, s = self.fleet, self.sites
+        d = self.daily()
         margin = econ.margin_usd_per_th_day(
-            self.readings.hashprice_usd_per_ph_day, f.j_per_th, marginal_by_site[f.site]
+            self.readings.hashprice_usd_per_ph_day, d.j_per_th, marginal_by_site[d.site]
         )
-        return (f.state == MachineState.DEPLOYED) & (s.mode[f.site] == Mode.MINING) & (margin > 0)
+        return d.may_run & (margin > 0)
+
+    def running_th(
+        self, marginal_by_site: np.ndarray, online_by_region: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Share of each vintage running and TH/s running, today.
+
+        The running mask times the share of the vintage's region online (storms, outages).
+        """
+        d = self.daily()
+        run_share = self.running_mask(marginal_by_site) * online_by_region[d.vintage_region]
+        return run_share, d.th * run_share
 
     def pay_rewards(self, reward_sat: int, th_running: np.ndarray) -> int:
         """Every satoshi issued goes to firms pro rata to running hashrate (FPPS pools).
 
         Returns the satoshis paid (all of `reward_sat`); each firm sells its share of them.
         """
-        price = self.readings.btc_price_usd
-        running = th_running > 0
-        firm_th = np.bincount(self.fleet.firm[running], th_running[running], self.n_firms)
+        price, n = self.readings.btc_price_usd, self.n_firms
+        firm_th = np.bincount(self.daily().firm_of_vintage_bin, th_running, n + 1)[:n]
         sat = split_sat(reward_sat, firm_th)
         self.ledger.mine(sat, price)
         self.firm_running_th = firm_th
         sold = np.floor(sat * self.btc_sell_share).astype(np.int64)
-        self.ledger.sell_btc(np.arange(self.n_firms), sold, price)
+        self.ledger.sell_btc(slice(None), sold, price)
         return int(sat.sum())
 
-    def bill_power(self, spot: np.ndarray, run_share: np.ndarray, dt_days: int) -> None:
-        """Bill each site's power by its contract; resell unused PPA energy where allowed."""
-        s, f = self.sites, self.fleet
+    def bill_power(
+        self, spot_site: np.ndarray, billed_usd_per_mwh: np.ndarray, run_share, dt_days: int
+    ) -> None:
+        """Bill each site's power by its contract; resell unused PPA energy where allowed.
+
+        `spot_site` and `billed_usd_per_mwh` are today's `site_prices`.
+        """
+        d, n = self.daily(), self.n_firms
         hours = HOURS_PER_DAY * dt_days
-        on = run_share > 0
-        used_mwh = np.bincount(f.site[on], f.power_mw()[on] * run_share[on] * hours, s.n)
-        spot_site = spot[s.region]
-        owned = s.firm != MARKET
-        is_ppa = (s.contract == Contract.FIXED_PPA) & owned
-        billed = (s.mode == Mode.MINING) | (s.mode == Mode.CONVERTING)  # AI tenants pay power
-        ppa_mwh = np.where(is_ppa & billed, s.gross_mw * hours, 0.0)
-        price = econ.contract_price_usd_per_mwh(
-            s.contract,
-            s.contract_price_usd_per_mwh,
-            s.spot_markup_usd_per_mwh,
-            spot_site,
-            self.region_mean_usd_per_mwh[s.region],
-        )
-        bill = np.where(is_ppa, ppa_mwh, used_mwh) * price
-        resale = np.where(is_ppa & s.resale, np.maximum(ppa_mwh - used_mwh, 0.0) * spot_site, 0.0)
+        used_mwh = np.bincount(d.site_bin, d.power_mw * run_share * hours, d.n_sites + 1)
+        used_mwh = used_mwh[: d.n_sites]
+        ppa_mwh = d.ppa_mw * hours
+        bill = np.where(d.is_ppa, ppa_mwh, used_mwh) * billed_usd_per_mwh
+        resale = np.where(d.resells, np.maximum(ppa_mwh - used_mwh, 0.0) * spot_site, 0.0)
         opex = used_mwh * self.finance.nonpower_opex_usd_per_mwh
-        firm = np.where(owned, s.firm, 0)
-        n = self.n_firms
-        bill_f = np.bincount(firm, np.where(owned, bill, 0.0), n)
-        opex_f = np.bincount(firm, np.where(owned, opex, 0.0), n)
-        resale_f = np.bincount(firm, np.where(owned, resale, 0.0), n)
+        bill_f = np.bincount(d.firm_bin, bill, n + 1)[:n]
+        opex_f = np.bincount(d.firm_bin, opex, n + 1)[:n]
+        resale_f = np.bincount(d.firm_bin, resale, n + 1)[:n]
         self.ledger.pay(slice(None), "power_cost_usd", bill_f)
         self.ledger.pay(slice(None), "opex_usd", opex_f)
         self.ledger.receive(slice(None), "resale_usd", resale_f)
         self.month_costs_usd += bill_f + opex_f - resale_f
+        used = used_mwh.sum()
         self.mean_power_price_usd_per_mwh = (
-            float((bill.sum() - resale.sum()) / used_mwh.sum()) if used_mwh.sum() > 0 else np.nan
+            float((bill.sum() - resale.sum()) / used) if used > 0 else np.nan
         )
 
     def close_month(self) -> None:
@@ -311,6 +371,7 @@ class Industry:
     def _move(self, row: int, state: int, site: int, kind: str) -> None:
         f = self.fleet
         f.state[row], f.site[row] = state, site
+        self.tables_changed()
         self.events.add(
             kind, int(f.firm[row]), th=float(f.th[row]), generation=int(f.generation[row])
         )
@@ -322,13 +383,15 @@ class Industry:
         usd = float(f.th[row] * self.machine_value_usd_per_th[row])
         self.ledger.receive(firm, "asset_sales_usd", usd)
         f.firm[row], f.site[row], f.state[row] = MARKET, NO_SITE, MachineState.DORMANT
+        self._machines_of.move(np.array([row]), firm, MARKET)
+        self.tables_changed()
         self.events.add("asic_sale", firm, th=float(f.th[row]), usd=usd)
 
     def buy_machines(
         self, firm: int, site: int, generation: int, th: float, usd_per_th: float
     ) -> None:
         """A firm buys new machines and installs them at one of its sites."""
-        self.fleet.append(
+        row = self.fleet.append(
             firm=firm,
             site=site,
             generation=generation,
@@ -337,6 +400,8 @@ class Industry:
             bought_step=self.readings.step_index,
             state=MachineState.DEPLOYED,
         )
+        self._machines_of.add(firm, row)
+        self.tables_changed()
         self.machine_value_usd_per_th = np.append(self.machine_value_usd_per_th, usd_per_th)
         self.ledger.pay(firm, "capex_usd", th * usd_per_th)
         self.events.add("asic_purchase", firm, th=th, usd=th * usd_per_th, generation=generation)
@@ -352,14 +417,14 @@ class Industry:
     # --- sites ------------------------------------------------------------------------
     def clear_site(self, site: int) -> None:
         """Move a converting site's machines to the firm's free MW elsewhere, else mothball."""
-        f, s = self.fleet, self.sites
-        firm = int(s.firm[site])
-        rows = np.flatnonzero((f.site == site) & (f.state == MachineState.DEPLOYED))
-        free = s.gross_mw - f.deployed_mw_by_site(s.n)
-        others = np.flatnonzero((s.firm == firm) & (s.mode == Mode.MINING))
+        f = self.fleet
+        firm = int(self.sites.firm[site])
+        rows = self.machine_rows(firm, MachineState.DEPLOYED)
+        rows = rows[f.site[rows] == site]
+        free = self.free_mw_by_site(firm)  # the converting site is no longer mining
         for row in rows:
-            need = f.th[row] * f.j_per_th[row] * 1e-6
-            room = [o for o in others if free[o] >= need]
+            need = f.power_mw(row)
+            room = [o for o in free if free[o] >= need]
             if room:
                 self._move(row, MachineState.DEPLOYED, room[0], "relocate")
                 free[room[0]] -= need
@@ -381,12 +446,13 @@ class Industry:
             mean = self.region_mean_usd_per_mwh[s.region[expired]]
             s.contract_price_usd_per_mwh[expired] = mean * (1.0 + renewal_premium)
             s.contract_end_step[expired] = step + self.readings.steps_in_years(renewal_years)
+            self.tables_changed()
 
     def site_mw_by_firm(self, mode: int) -> np.ndarray:
         """Gross MW of each firm's sites in `mode`."""
         s = self.sites
         owned = (s.firm >= 0) & (s.mode == mode)
-        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms)
+        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms).astype(float)
 
     def share_of_mw_in_ai(self) -> float:
         """Share of all site MW now hosting AI or converting to it."""
@@ -436,23 +502,34 @@ class Industry:
         return self.finance.site_value_usd_per_mw * min(max(ratio, low), high)
 
     def assets_usd(self, firm: int) -> float:
-        """Everything a firm owns, valued today.
-
-        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
-        converting), machines at secondary prices, BTC at market, and cash.
-        """
+        """Everything a firm owns, valued today (see `_assets_usd`)."""
         sites = self.site_rows(firm)
         mining_sites = self.sites.mode[sites] != Mode.AI_HOSTING
         sites_mw = self.sites.gross_mw[sites[mining_sites]].sum()
         rows = self.machine_rows(firm)
-        machines = float((self.fleet.th[rows] * self.machine_value_usd_per_th[rows]).sum())
-        btc = self.ledger.btc_sat[firm] / COIN_SAT * self.readings.btc_price_usd
+        machines = (self.fleet.th[rows] * self.machine_value_usd_per_th[rows]).sum()
+        return float(self._assets_usd(firm, sites_mw, machines))
+
+    def assets_by_firm(self) -> np.ndarray:
+        """`assets_usd` of every firm at once (the same numbers, bit for bit)."""
+        s = self.sites
+        sites_mw = self._sites_of.sums(s.gross_mw, keep=s.mode != Mode.AI_HOSTING)
+        machines = self._machines_of.sums(self.fleet.th * self.machine_value_usd_per_th)
+        return self._assets_usd(slice(None), sites_mw, machines)
+
+    def _assets_usd(self, firms, sites_mw, machines_usd):
+        """Assets of `firms` given their mining-site MW and machine value.
+
+        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
+        converting), machines at secondary prices, BTC at market, and cash.
+        """
+        btc = self.ledger.btc_sat[firms] / COIN_SAT * self.readings.btc_price_usd
         return (
             sites_mw * self.site_value_usd_per_mw()
-            + self.ai_value_usd[firm]
-            + machines
+            + self.ai_value_usd[firms]
+            + machines_usd
             + btc
-            + max(float(self.ledger.cash_usd[firm]), 0.0)
+            + np.maximum(self.ledger.cash_usd[firms], 0.0)
         )
 
     def leverage(self, firm: int) -> float:
@@ -486,7 +563,8 @@ class Industry:
         """
         s, f, fin = self.sites, self.fleet, self.finance
         seller = int(s.firm[site])
-        rows = np.flatnonzero((f.site == site) & (f.state == MachineState.DEPLOYED))
+        rows = self.machine_rows(seller, MachineState.DEPLOYED)
+        rows = rows[f.site[rows] == site]
         value = (
             s.gross_mw[site] * self.site_value_usd_per_mw()
             + float((f.th[rows] * self.machine_value_usd_per_th[rows]).sum())
@@ -494,13 +572,10 @@ class Industry:
         )
         price = fin.auction_discount * value
         cash = self.ledger.cash_usd
-        bidders = [
-            firm
-            for firm in np.flatnonzero(self.alive)
-            if cash[firm] - price > self.last_month_costs_usd[firm] * fin.min_cash_months
-        ]
-        if bidders:
-            buyer = int(max(bidders, key=lambda firm: cash[firm]))
+        can_pay = self.alive & (cash - price > self.last_month_costs_usd * fin.min_cash_months)
+        bidders = np.flatnonzero(can_pay)
+        if len(bidders):
+            buyer = int(bidders[np.argmax(cash[bidders])])  # the first of equally rich
             self.ledger.pay(buyer, "capex_usd", price)
             s.firm[site] = buyer
             f.firm[rows] = buyer
@@ -508,6 +583,9 @@ class Industry:
             buyer = MARKET
             s.firm[site], s.mode[site] = MARKET, Mode.IDLE
             f.firm[rows], f.site[rows], f.state[rows] = MARKET, NO_SITE, MachineState.DORMANT
+        self._sites_of.move(np.array([site]), seller, buyer)
+        self._machines_of.move(rows, seller, buyer)
+        self.tables_changed()
         self.events.add(
             "auction",
             seller,

@@ -223,32 +223,23 @@ class Miner(mesa.Agent):
         fleet, i = industry.fleet, self.index
         hashprice = self.readings.hashprice_expectation_usd_per_ph_day
         cost_per_mwh = review.cost_usd_per_mwh
-        for row in industry.machine_rows(i, MachineState.DEPLOYED):
-            margin = margin_usd_per_th_day(
-                hashprice, fleet.j_per_th[row], cost_per_mwh[fleet.site[row]]
-            )
-            if margin < 0:
-                industry.mothball(row)
-        for row in industry.machine_rows(i, MachineState.DORMANT):
-            if industry.age_years(row) > policy.scrap_age_years:
-                industry.scrap(row)
-        free_mw = self._free_mw_by_site()
+        deployed = industry.machine_rows(i, MachineState.DEPLOYED)
+        margin = margin_usd_per_th_day(
+            hashprice, fleet.j_per_th[deployed], cost_per_mwh[fleet.site[deployed]]
+        )
+        for row in deployed[margin < 0]:
+            industry.mothball(row)
+        dormant = industry.machine_rows(i, MachineState.DORMANT)
+        for row in dormant[industry.age_years(dormant) > policy.scrap_age_years]:
+            industry.scrap(row)
+        free_mw = industry.free_mw_by_site(i)
         for row in industry.machine_rows(i, MachineState.DORMANT):
             self._redeploy(row, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, hashprice, cost_per_mwh)
 
-    def _free_mw_by_site(self) -> dict[int, float]:
-        sites = self.industry.sites
-        deployed = self.industry.fleet.deployed_mw_by_site(sites.n)
-        return {
-            int(s): float(sites.gross_mw[s] - deployed[s])
-            for s in self.industry.site_rows(self.index)
-            if sites.mode[s] == Mode.MINING
-        }
-
     def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         fleet = self.industry.fleet
-        power_mw = fleet.th[row] * fleet.j_per_th[row] * 1e-6
+        power_mw = fleet.power_mw(row)
         for site, mw in free_mw.items():
             margin = margin_usd_per_th_day(hashprice, fleet.j_per_th[row], cost[site])
             if margin > 0 and mw >= power_mw:
@@ -265,8 +256,10 @@ class Miner(mesa.Agent):
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
         for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):
+            if budget <= 0 or mw <= 0:
+                continue
             margin = margin_usd_per_th_day(hashprice, gen.j_per_th, cost[site])
-            if budget <= 0 or margin <= 0 or mw <= 0:
+            if margin <= 0:
                 continue
             if price_th / (margin * DAYS_PER_MONTH) > self.payback_months:
                 continue

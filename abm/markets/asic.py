@@ -123,11 +123,12 @@ class AsicMarket:
             raise ValueError(problem)
         self.params = params
         self.generations = tuple(sorted(params.generations, key=lambda g: g.release_date))
+        self._release_days = np.array([g.release_date for g in self.generations], "datetime64[D]")
 
     def generations_available(self, date: dt.date | np.datetime64) -> list[AsicGeneration]:
         """Generations released on or before `date`, oldest first."""
-        day = as_date(date)
-        return [g for g in self.generations if g.release_date <= day]
+        released = np.searchsorted(self._release_days, np.datetime64(date, "D"), side="right")
+        return list(self.generations[:released])
 
     def newest(self, date: dt.date | np.datetime64) -> AsicGeneration:
         """The most recently released generation on `date`.

@@ -71,13 +71,14 @@ def contract_price_usd_per_mwh(
 
     `agreed_usd_per_mwh` is the contract's own price: the PPA price, or the indexed base.
     """
-    return np.select(
-        [contract == Contract.SPOT, contract == Contract.INDEXED],
-        [
-            spot_usd_per_mwh + spot_markup_usd_per_mwh,
+    return np.where(
+        contract == Contract.SPOT,
+        spot_usd_per_mwh + spot_markup_usd_per_mwh,
+        np.where(
+            contract == Contract.INDEXED,
             agreed_usd_per_mwh * spot_usd_per_mwh / region_mean_usd_per_mwh,
-        ],
-        default=agreed_usd_per_mwh,
+            agreed_usd_per_mwh,
+        ),
     )
 
 
@@ -101,5 +102,12 @@ def marginal_price_usd_per_mwh(
         spot_usd_per_mwh,
         region_mean_usd_per_mwh,
     )
+    return marginal_given_billed_usd_per_mwh(contract, billed, resale, spot_usd_per_mwh)
+
+
+def marginal_given_billed_usd_per_mwh(
+    contract: np.ndarray, billed_usd_per_mwh: np.ndarray, resale: np.ndarray, spot_usd_per_mwh
+) -> np.ndarray:
+    """Per site: the marginal price of a MWh, given what its contract bills for one."""
     given_up = np.where(resale, spot_usd_per_mwh, 0.0)
-    return np.where(contract == Contract.FIXED_PPA, given_up, billed)
+    return np.where(contract == Contract.FIXED_PPA, given_up, billed_usd_per_mwh)

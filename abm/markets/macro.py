@@ -11,7 +11,6 @@ import datetime as dt
 import itertools
 
 import numpy as np
-from scipy.signal import lfilter
 
 from abm.params import param
 
@@ -44,8 +43,15 @@ def step_days(days: np.ndarray) -> int:
 
 
 def ar1_path(innovations: np.ndarray, phi: float) -> np.ndarray:
-    """x[0] = e[0], x[t] = phi * x[t-1] + e[t], along axis 0, without a Python loop."""
-    return lfilter([1.0], [1.0, -phi], innovations, axis=0)
+    """x[0] = e[0], x[t] = phi * x[t-1] + e[t], along axis 0.
+
+    A loop over time (vectorized across any other axes); the same numbers, bit for bit,
+    as `scipy.signal.lfilter([1], [1, -phi], e, axis=0)`, without importing scipy.signal.
+    """
+    x = np.array(innovations, dtype=float)
+    for t in range(1, len(x)):
+        x[t] += phi * x[t - 1]
+    return x
 
 
 @dataclasses.dataclass(frozen=True)

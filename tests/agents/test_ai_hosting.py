@@ -60,8 +60,8 @@ def run_tracked(scenario: str, seed: int, **overrides) -> Tracked:
     snapshots, rows = [], 0
     for _ in range(model.n_steps):
         model.step()
-        if len(model.recorder.firm_rows) != rows:  # a month end was recorded
-            rows = len(model.recorder.firm_rows)
+        if len(model.recorder.firm_months) != rows:  # a month end was recorded
+            rows = len(model.recorder.firm_months)
             book = model.hosting.book.leases
             snapshots.append({x.lease_id: (x.months_paid, x.status, x.firm) for x in book})
     return Tracked(

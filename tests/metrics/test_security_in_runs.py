@@ -124,7 +124,7 @@ def test_metrics_off_gives_the_same_trajectory(scenario, end_date, crash, crash_
         else:
             np.testing.assert_array_equal(values, off.recorder.series.columns[name], err_msg=name)
     assert on.events.frame().equals(off.events.frame())
-    assert pd.DataFrame(on.recorder.firm_rows).equals(pd.DataFrame(off.recorder.firm_rows))
+    assert on.firm_table().equals(off.firm_table())
     assert on.block_rng.bit_generator.state == off.block_rng.bit_generator.state
     np.testing.assert_array_equal(on.pools.pool_of_firm, off.pools.pool_of_firm)
     np.testing.assert_array_equal(on.industry.fleet.state, off.industry.fleet.state)
