@@ -287,7 +287,9 @@ def _interrupt(argv: list[str], cwd: Path, started: str) -> subprocess.Completed
 
 @pytest.mark.slow
 def test_ctrl_c_on_run_exits_130_with_one_line_and_writes_nothing(tmp_path):
-    done = _interrupt(["run", "baseline_2026", "--out", "r"], tmp_path, "simulating")
+    # fifty years: long enough to be under way when Ctrl-C arrives (a 5-year run takes < 1 s)
+    argv = ["run", "baseline_2026", "--out", "r", "--set", "run.end_date=2075-12-31"]
+    done = _interrupt(argv, tmp_path, "simulating")
     assert done.returncode == 130
     last = done.stderr.strip().splitlines()[-1]
     assert last.endswith("error: interrupted; nothing was written"), done.stderr

@@ -22,9 +22,8 @@ def test_model_series_preallocates_nan_floats_and_zero_int64_counts():
 
 def test_model_series_frame_holds_the_steps_done_with_date_and_step_first():
     series = ModelSeries(5, ("hashrate_eh",), ("blocks",))
-    series.set(0, hashrate_eh=1000.0, blocks=140)
-    series.set(1, hashrate_eh=990.0, blocks=151)
-    series.set(2, blocks=139)  # hashrate not recorded: stays NaN
+    series.columns["hashrate_eh"][:2] = [1000.0, 990.0]  # step 2's hashrate stays NaN
+    series.columns["blocks"][:3] = [140, 151, 139]
     frame = series.frame(DATES, 3)
     assert list(frame.columns) == ["date", "step", "hashrate_eh", "blocks"]
     assert frame["step"].tolist() == [0, 1, 2]

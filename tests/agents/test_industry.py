@@ -167,8 +167,8 @@ def test_leverage_is_debt_over_assets(industry):
 
 def test_a_firm_with_no_assets_left_has_leverage_one(industry):
     firm = 7
-    industry.sites.firm[industry.site_rows(firm)] = MARKET
-    industry.fleet.firm[industry.machine_rows(firm)] = MARKET
+    industry.sites.gross_mw[industry.site_rows(firm)] = 0.0
+    industry.fleet.th[industry.machine_rows(firm)] = 0.0
     industry.ledger.btc_sat[firm] = 0
     industry.ledger.cash_usd[firm] = -10.0
     assert industry.assets_usd(firm) == 0.0
@@ -339,7 +339,8 @@ def test_one_days_power_bill_by_contract(short_model, runs, power, resale, opex)
     industry = four_site_industry(short_model)
     assert industry.finance.nonpower_opex_usd_per_mwh == 12.0
     run_share = np.full(industry.fleet.n, 1.0 if runs else 0.0)
-    industry.bill_power(np.array([SPOT]), run_share, dt_days=1)
+    spot, billed, _ = industry.site_prices(np.array([SPOT]))
+    industry.bill_power(spot, billed, run_share, dt_days=1)
     flows = industry.ledger.flows
     assert flows["power_cost_usd"] == pytest.approx(power, rel=REL)
     assert flows["resale_usd"] == pytest.approx(resale, rel=REL)
@@ -356,7 +357,8 @@ def test_with_nothing_running_only_ppa_sites_pay_their_full_mw_for_the_step(indu
     with resale; spot and indexed sites pay nothing.
     """
     spot = np.linspace(30.0, 80.0, len(industry.region_mean_usd_per_mwh))
-    industry.bill_power(spot, np.zeros(industry.fleet.n), dt_days=7)
+    spot_site, billed, _ = industry.site_prices(spot)
+    industry.bill_power(spot_site, billed, np.zeros(industry.fleet.n), dt_days=7)
     s = industry.sites
     ppa = s.contract == Contract.FIXED_PPA
     assert ppa.any() and (~ppa).any() and (ppa & s.resale).any()
