@@ -15,6 +15,7 @@ from scipy import stats
 
 import abm
 from abm.agents.fleet import MARKET, MachineState, Mode
+from abm.catalog import SCENARIO_DIR, list_scenarios
 from abm.chain import COIN_SAT, block_subsidy_sat, difficulty, subsidy_sum_sat
 from abm.ledger import INFLOWS, OUTFLOWS
 from abm.markets.economics import Contract
@@ -558,3 +559,16 @@ def test_bankrupt_firms_assets_change_hands(crash_runs):
             assert buyer not in died or died[buyer] >= auction["date"], (seed, buyer)
         bought_by_firm += len(sold_to_firms)
     assert bought_by_firm > 0, "no bankrupt site was bought by another firm"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", [name for name, _ in list_scenarios(SCENARIO_DIR)])
+def test_no_live_firm_ends_a_month_with_negative_cash(scenario):
+    """Every shipped scenario, seeds 1-3: a live firm ends every month with cash >= 0.
+
+    Spending keeps a reserve of last month's costs, never less than nothing.
+    """
+    for seed in (1, 2, 3):
+        firms = abm.run(scenario, seed=seed).firms
+        live = firms[firms["alive"]]
+        assert (live["cash_usd"] >= 0).all(), (seed, live["cash_usd"].min())

@@ -267,12 +267,15 @@ class AiHosting:
         """An AI-ready site with no tenant."""
         return site in self.vacant_since
 
+    def return_cost_usd(self, site: int) -> float:
+        """Capex to bring a vacant AI site back to mining."""
+        return float(self.params.return_to_mining_usd_per_mw * self.industry.sites.gross_mw[site])
+
     def return_to_mining(self, site: int) -> None:
         """Spend capex and months to bring a vacant AI site back to mining."""
         sites, p = self.industry.sites, self.params
         firm = int(sites.firm[site])
-        cost = p.return_to_mining_usd_per_mw * sites.gross_mw[site]
-        self.industry.ledger.pay(firm, "capex_usd", cost)
+        self.industry.ledger.pay(firm, "capex_usd", self.return_cost_usd(site))
         del self.vacant_since[site]
         self.offered.discard(site)
         sites.mode[site] = Mode.CONVERTING
@@ -325,8 +328,7 @@ class AiHosting:
         actual_capex = capex * overrun(self.rng, p.overrun_sigma)
         actual_lead = lead * overrun(self.rng, p.overrun_sigma)
         debt = p.project_loan_to_cost * actual_capex
-        cash = industry.ledger.cash_usd[firm]
-        if cash - (actual_capex - debt) < industry.last_month_costs_usd[firm]:
+        if industry.spare_cash_usd(1.0)[firm] < actual_capex - debt:
             return 0.0  # cannot fund the equity share and keep a month of costs
         lease = Lease(
             lease_id=self.book.next_id(),

@@ -36,7 +36,7 @@ from abm.markets.asic import AsicGeneration, AsicMarket
 from abm.markets.economics import Contract
 from abm.markets.readings import MarketReadings
 from abm.payout import split_sat
-from abm.units import DAYS_PER_YEAR, HOURS_PER_DAY
+from abm.units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_DAY
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,7 +232,7 @@ class Industry:
     def monthly_power_cost_estimate(self) -> np.ndarray:
         """Per firm: a month of power and opex at the start, USD (sizes starting cash)."""
         cost = self.expected_cash_cost_usd_per_mwh()[self.fleet.site]
-        usd = self.fleet.power_mw() * 24.0 * 30.44 * cost
+        usd = self.fleet.power_mw() * HOURS_PER_DAY * DAYS_PER_MONTH * cost
         return np.bincount(self.fleet.firm, weights=usd, minlength=self.n_firms)
 
     # --- the daily operations, vectorized over all vintages ----------------------------
@@ -507,6 +507,7 @@ class Industry:
         mining_sites = self.sites.mode[sites] != Mode.AI_HOSTING
         sites_mw = self.sites.gross_mw[sites[mining_sites]].sum()
         rows = self.machine_rows(firm)
+        rows = rows[self.fleet.state[rows] != MachineState.SCRAPPED]  # scrapped: worth nothing
         machines = (self.fleet.th[rows] * self.machine_value_usd_per_th[rows]).sum()
         return float(self._assets_usd(firm, sites_mw, machines))
 
@@ -514,7 +515,10 @@ class Industry:
         """`assets_usd` of every firm at once (the same numbers, bit for bit)."""
         s = self.sites
         sites_mw = self._sites_of.sums(s.gross_mw, keep=s.mode != Mode.AI_HOSTING)
-        machines = self._machines_of.sums(self.fleet.th * self.machine_value_usd_per_th)
+        machines = self._machines_of.sums(
+            self.fleet.th * self.machine_value_usd_per_th,
+            keep=self.fleet.state != MachineState.SCRAPPED,
+        )
         return self._assets_usd(slice(None), sites_mw, machines)
 
     def _assets_usd(self, firms, sites_mw, machines_usd):
@@ -531,6 +535,14 @@ class Industry:
             + btc
             + np.maximum(self.ledger.cash_usd[firms], 0.0)
         )
+
+    def spare_cash_usd(self, reserve_months: float) -> np.ndarray:
+        """Per firm: cash above a reserve of `reserve_months` of last month's costs.
+
+        A month whose power resale exceeded its bills reserves nothing, never less, so
+        spending the spare cash cannot leave a firm below zero.
+        """
+        return self.ledger.cash_usd - reserve_months * np.maximum(self.last_month_costs_usd, 0.0)
 
     def leverage(self, firm: int) -> float:
         """Debt over assets (1 if the firm has no assets left)."""
@@ -572,7 +584,7 @@ class Industry:
         )
         price = fin.auction_discount * value
         cash = self.ledger.cash_usd
-        can_pay = self.alive & (cash - price > self.last_month_costs_usd * fin.min_cash_months)
+        can_pay = self.alive & (self.spare_cash_usd(fin.min_cash_months) - price > 0)
         bidders = np.flatnonzero(can_pay)
         if len(bidders):
             buyer = int(bidders[np.argmax(cash[bidders])])  # the first of equally rich

@@ -158,7 +158,9 @@ class Miner(mesa.Agent):
         sites = [int(s) for s in self.industry.site_rows(self.index) if table.ai_suitable[s]]
         for site in sites:
             waited = hosting.waited_months(site)
-            if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining:
+            spare = self.industry.spare_cash_usd(1.0)[self.index]
+            affordable = spare >= hosting.return_cost_usd(site)
+            if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining and affordable:
                 hosting.return_to_mining(site)
         candidates = [s for s in sites if table.mode[s] == Mode.MINING]
         offered = {s for s in sites if hosting.is_vacant(s)}
@@ -183,7 +185,7 @@ class Miner(mesa.Agent):
             sp.horizon_years,
         )
         cost, j_per_th = review.cost_usd_per_mwh, review.j_per_th
-        budget = self.cash_usd - industry.last_month_costs_usd[self.index]
+        budget = industry.spare_cash_usd(1.0)[self.index]  # keeps a month of costs
         table = industry.sites
         offered = set()
         for site in candidates:
@@ -250,9 +252,8 @@ class Miner(mesa.Agent):
     def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's."""
         industry, policy = self.industry, self.rules.fleet
-        budget = policy.capex_cash_share * (
-            self.cash_usd - policy.cash_reserve_months * industry.last_month_costs_usd[self.index]
-        )
+        spare = industry.spare_cash_usd(policy.cash_reserve_months)[self.index]
+        budget = policy.capex_cash_share * spare
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
         for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):

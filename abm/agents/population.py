@@ -18,6 +18,7 @@ from abm.agents.fleet import Cooling
 from abm.agents.leasing import StartLeaseParams
 from abm.markets.economics import Contract
 from abm.params import param
+from abm.units import DAYS_PER_MONTH
 
 CONTRACTS = ("fixed_ppa", "indexed", "spot")
 COOLINGS = ("air", "hydro", "immersion", "liquid_ready")
@@ -468,7 +469,7 @@ def finance_firm(
     months_max = max(int(firm.debt_years_max * 12), months_min)
     spread = credit_spread(firm.leverage, params)
     for share in shares:
-        maturity_days = 30.44 * int(rng.integers(months_min, months_max + 1))
+        maturity_days = DAYS_PER_MONTH * int(rng.integers(months_min, months_max + 1))
         floating = rng.random() < firm.floating_debt_share
         tranches.append(
             DebtTranche(

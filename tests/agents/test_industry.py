@@ -175,11 +175,6 @@ def test_a_firm_with_no_assets_left_has_leverage_one(industry):
     assert industry.leverage(firm) == 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: assets_usd values a firm's scrapped vintages at their secondary price "
-    "(floored at the 3 USD/TH scrap value) after scrap() paid the firm nothing",
-)
 def test_a_scrapped_vintage_leaves_the_firms_assets(industry):
     row = deployed_row(industry)
     value = industry.fleet.th[row] * industry.machine_value_usd_per_th[row]
@@ -422,11 +417,6 @@ def test_firm_indicators_are_finite_mw_weighted_means_with_shares_in_0_1(industr
     assert (ind["ppa_years_left"] >= 0).all() and (ind["power_usd_per_mwh"] > 0).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leftover of the renovation: monthly_power_cost_estimate uses 30.44 days a month, "
-    "not units.DAYS_PER_MONTH (30.4375); fixing it moves the golden baseline",
-)
 def test_the_start_months_power_estimate_is_days_per_month_days_of_power(industry):
     f = industry.fleet
     cost = industry.expected_cash_cost_usd_per_mwh()[f.site]
