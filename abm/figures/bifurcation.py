@@ -16,7 +16,7 @@ from abm.figures.style import CLASS_COLOURS, Drawing
 from abm.metrics.bifurcation import CLASSES, firm_outcomes
 
 MAX_ROWS = 4
-Y_LABEL = "ln(end / start net worth)\n(floor ln 0.01 = -4.6: bankrupt or wiped out)"
+Y_LABEL = "ln(end / start net worth)\n(surviving firms)"
 
 
 def outcomes(firms: pd.DataFrame) -> pd.DataFrame:
@@ -40,6 +40,7 @@ def draw(data: FigureData) -> Drawing:
         groups = groups[:MAX_ROWS]
     found = [outcomes(g.rows) for g in groups]
     present = [c for c in CLASSES if any((o["firm_class"] == c).any() for o in found)]
+    plotted = [c for c in present if c != "bankrupt"]  # a bankrupt firm has no end net worth
     absent = [_label(c) for c in CLASSES if c not in present]
     if absent:
         notes.append(f"no firm ended as {', '.join(absent)}: those classes are left out")
@@ -49,16 +50,26 @@ def draw(data: FigureData) -> Drawing:
     for sub, group, out in zip(rows, groups, found, strict=True):
         strip, power, leverage = sub.subplots(1, 3, sharey=True)
         counts = out["firm_class"].value_counts()
-        for k, cls in enumerate(present):
-            y = out.loc[out["firm_class"] == cls, "log_net_worth_growth"].to_numpy()
+        for k, cls in enumerate(plotted):
+            y = out.loc[out["firm_class"] == cls, "log_net_worth_growth"].dropna().to_numpy()
             x = k + rng.uniform(-0.25, 0.25, len(y))
             strip.scatter(x, y, s=6, alpha=0.5, color=CLASS_COLOURS[cls], lw=0)
             if len(y):
                 strip.hlines(np.median(y), k - 0.35, k + 0.35, color="black", lw=1.2)
+        shown = out.dropna(subset=["log_net_worth_growth"])["firm_class"].value_counts()
         strip.set_xticks(
-            range(len(present)), [f"{_label(c)}\n(n={counts.get(c, 0)})" for c in present]
+            range(len(plotted)),
+            [
+                f"{_label(c)}\n(n={counts.get(c, 0)}"
+                + (
+                    f", {shown.get(c, 0)} with net worth > 0)"
+                    if shown.get(c, 0) < counts.get(c, 0)
+                    else ")"
+                )
+                for c in plotted
+            ],
         )
-        strip.set_xlim(-0.6, len(present) - 0.4)
+        strip.set_xlim(-0.6, len(plotted) - 0.4)
         strip.tick_params(axis="x", labelsize=7)
         strip.set_ylabel(Y_LABEL, fontsize=7)
         strip.set_title("by class (bar: median)", fontsize=8)
@@ -66,7 +77,7 @@ def draw(data: FigureData) -> Drawing:
             (power, "power_price_usd_per_mwh", "initial cash power cost (USD/MWh)"),
             (leverage, "leverage", "initial leverage (debt / assets)"),
         ):
-            for cls in present:
+            for cls in plotted:
                 part = out[out["firm_class"] == cls]
                 ax.scatter(
                     part[column],
@@ -79,8 +90,10 @@ def draw(data: FigureData) -> Drawing:
                 )
             ax.set_xlabel(label, fontsize=8)
             ax.set_title(f"vs {label.split(' (')[0]}", fontsize=8)
+        bankrupt = int(counts.get("bankrupt", 0))
         sub.suptitle(
-            f"{group.label}: {plural(len(out), 'firm')} in {plural(group.seeds, 'seed')}",
+            f"{group.label}: {plural(len(out), 'firm')} in {plural(group.seeds, 'seed')}"
+            + (f"; {bankrupt} bankrupt (not plotted: no end net worth)" if bankrupt else ""),
             fontsize=9,
         )
     handles, labels = leverage.get_legend_handles_labels()
