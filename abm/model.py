@@ -331,7 +331,6 @@ class MiningModel(mesa.Model):
                 miner.review_fleet(review)
             industry.scrap_old_market_inventory()
         self.recorder.record_month(self.dates[self.readings.step_index])
-        industry.tables_changed()  # the AI round sets site modes in the tables directly
 
     def _alive_miners(self) -> list[Miner]:
         return [m for m in self.miners if self.industry.alive[m.index]]

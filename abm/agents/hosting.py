@@ -221,7 +221,7 @@ class AiHosting:
         for lease in self.book.leases:
             if lease.status == LeaseStatus.CONVERTING and self.month >= lease.ready_month:
                 lease.status = LeaseStatus.IN_SERVICE
-                self.industry.sites.mode[lease.site] = Mode.AI_HOSTING
+                self.industry.set_site_mode(lease.site, Mode.AI_HOSTING)
                 self.vacant_since.pop(lease.site, None)
                 on_time = lease.ready_month <= lease.promised_month
                 if on_time:
@@ -233,7 +233,7 @@ class AiHosting:
     def _finish_returns(self) -> None:
         for site, month in list(self.returning.items()):
             if self.month >= month:
-                self.industry.sites.mode[site] = Mode.MINING
+                self.industry.set_site_mode(site, Mode.MINING)
                 del self.returning[site]
                 self.events.add("return_to_mining", int(self.industry.sites.firm[site]), site=site)
 
@@ -278,7 +278,7 @@ class AiHosting:
         self.industry.ledger.pay(firm, "capex_usd", self.return_cost_usd(site))
         del self.vacant_since[site]
         self.offered.discard(site)
-        sites.mode[site] = Mode.CONVERTING
+        self.industry.set_site_mode(site, Mode.CONVERTING)
         self.returning[site] = self.month + math.ceil(p.return_to_mining_months)
 
     def _clear_requests(self, date) -> float:
@@ -356,7 +356,7 @@ class AiHosting:
             industry.debt.add(firm, DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
             self.ai_book_usd[firm] += actual_capex
             industry.ai_value_usd[firm] += actual_capex
-        s.mode[site] = Mode.CONVERTING
+        industry.set_site_mode(site, Mode.CONVERTING)
         industry.clear_site(site)
         self.events.add(
             "lease_signed",

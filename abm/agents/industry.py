@@ -431,6 +431,11 @@ class Industry:
             else:
                 self.mothball(row)
 
+    def set_site_mode(self, site: int, mode: int) -> None:
+        """A site starts mining, converting or hosting AI (the AI round decides which)."""
+        self.sites.mode[site] = mode
+        self.tables_changed()
+
     def upgrade_readiness(self, site: int, readiness: float, usd: float) -> None:
         """Invest ahead in cooling and electrical work that raises a site's AI readiness."""
         firm = int(self.sites.firm[site])
