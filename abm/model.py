@@ -34,7 +34,7 @@ from abm.markets.ai_demand import AiMarket
 from abm.markets.asic import AsicMarket
 from abm.markets.btc_price import BtcPriceProcess
 from abm.markets.economics import hashprice_usd_per_ph_day
-from abm.markets.macro import policy_rate_path
+from abm.markets.macro import policy_rate_path, rate_in_force
 from abm.markets.power import spot_price_paths
 from abm.markets.readings import MarketReadings
 from abm.markets.shocks import offline_share_paths
@@ -161,6 +161,10 @@ class MiningModel(mesa.Model):
             policy_rate=float(self.policy_rates[0]),
             btc_price_usd=self.params.btc_price.start_price_usd,
         )
+        self.rate_in_force_at_start = rate_in_force(self.params.macro, self.params.run.start_date)
+        self.readings.set_policy_rate(
+            float(self.policy_rates[0]), self.rate_in_force_at_start, self.params.macro
+        )
         self.readings.hashprice_usd_per_ph_day = self._expected_hashprice()
         self.readings.hashprice_expectation_usd_per_ph_day = self.readings.hashprice_usd_per_ph_day
 
@@ -175,7 +179,7 @@ class MiningModel(mesa.Model):
             region_mean_usd_per_mwh=tuple(self.region_mean_usd_per_mwh),
             generation_names=tuple(g.name for g in gens),
             generation_release=tuple(g.release_date for g in gens),
-            policy_rate=self.readings.policy_rate,
+            policy_rate=self.rate_in_force_at_start,  # the coupon of debt issued before
         )
         rng = rng_stream(root, "population")
         pop = p.population
@@ -263,8 +267,10 @@ class MiningModel(mesa.Model):
         self.events.step = i
         for month_last_day, quarter in self.month_ends.get(i, ()):
             self._month_end(month_last_day, quarter)
-        r.policy_rate = float(self.policy_rates[i])
-        r.btc_price_usd = self.btc.step(i, r.policy_rate, self.params.macro.neutral_rate)
+        macro, start_rate = self.params.macro, self.rate_in_force_at_start
+        r.set_policy_rate(float(self.policy_rates[i]), start_rate, macro)
+        drift_rate = r.policy_rate if macro.rate_moves_btc_drift else start_rate
+        r.btc_price_usd = self.btc.step(i, drift_rate, macro.neutral_rate)
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
         spot_site, billed, marginal = industry.site_prices(self.spot[i])

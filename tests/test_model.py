@@ -572,3 +572,53 @@ def test_no_live_firm_ends_a_month_with_negative_cash(scenario):
         firms = abm.run(scenario, seed=seed).firms
         live = firms[firms["alive"]]
         assert (live["cash_usd"] >= 0).all(), (seed, live["cash_usd"].min())
+
+
+# --- the rate path's three channels --------------------------------------------------------
+
+CHANNELS_OFF = {
+    "macro.rate_moves_btc_drift": False,
+    "macro.rate_moves_discount": False,
+    "macro.rate_moves_debt_cost": False,
+}
+TWO_YEARS = {"run.end_date": "2027-12-31"}
+
+
+def test_with_every_rate_channel_off_the_rate_path_changes_nothing_but_itself():
+    """Fed cuts vs higher for longer, same seed, all three channels off: identical runs."""
+    cuts = abm.run("fed_cuts_2026", seed=3, **CHANNELS_OFF, **TWO_YEARS)
+    hikes = abm.run("higher_for_longer", seed=3, **CHANNELS_OFF, **TWO_YEARS)
+    assert not np.allclose(cuts.model["policy_rate"], hikes.model["policy_rate"])
+    pd.testing.assert_frame_equal(
+        cuts.model.drop(columns="policy_rate"), hikes.model.drop(columns="policy_rate")
+    )
+    pd.testing.assert_frame_equal(cuts.firms, hikes.firms)
+
+
+@pytest.mark.parametrize(
+    ("channel", "moves"),
+    [
+        ("macro.rate_moves_btc_drift", ["btc_price_usd"]),
+        ("macro.rate_moves_debt_cost", ["interest_usd"]),
+    ],
+)
+def test_each_channel_alone_carries_the_path_into_what_it_names(channel, moves):
+    """One channel on: the two paths differ there (and in what follows from it)."""
+    alone = {**CHANNELS_OFF, channel: True}
+    cuts = abm.run("fed_cuts_2026", seed=3, **alone, **TWO_YEARS)
+    hikes = abm.run("higher_for_longer", seed=3, **alone, **TWO_YEARS)
+    for column in moves:
+        table = cuts.model if column in cuts.model else cuts.firms
+        other = hikes.model if column in hikes.model else hikes.firms
+        assert not np.allclose(table[column], other[column]), column
+
+
+def test_a_channel_switched_off_sees_the_start_rate():
+    from abm.markets.macro import MacroParams
+    from abm.markets.readings import MarketReadings
+
+    readings = MarketReadings(1, 0, np.datetime64("2026-01-01"), 0, 0.0, 1.0)
+    off = MacroParams(rate_moves_discount=False)
+    readings.set_policy_rate(0.045, 0.03625, off)
+    assert (readings.policy_rate, readings.discount_policy_rate) == (0.045, 0.03625)
+    assert readings.debt_policy_rate == 0.045

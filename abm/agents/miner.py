@@ -93,7 +93,7 @@ class Miner(mesa.Agent):
         ledger.pay(i, "ga_usd", fin.ga_usd_per_mw_year * owned_mw / 12.0)
         if self.hosting.ai_team[i]:
             ledger.pay(i, "ai_team_usd", self.rules.conversion.ai_team_usd_per_year / 12.0)
-        interest = industry.debt.interest_usd_per_year(i, self.readings.policy_rate) / 12.0
+        interest = industry.debt.interest_usd_per_year(i, self.readings.debt_policy_rate) / 12.0
         ledger.pay(i, "interest_usd", interest)
         self._roll_maturing_debt()
         target = fin.min_cash_months * (month_costs_usd + interest)
@@ -115,7 +115,7 @@ class Miner(mesa.Agent):
             industry.debt.remove(i, tranche)
             if leverage < fin.refinance_max_leverage:
                 spread = credit_spread(leverage, fin)
-                fixed = None if tranche.fixed_rate is None else r.policy_rate + spread
+                fixed = None if tranche.fixed_rate is None else r.debt_policy_rate + spread
                 maturity = r.step_index + r.steps_in_years(fin.refinance_term_years)
                 industry.debt.add(i, DebtTranche(tranche.principal_usd, spread, fixed, maturity))
                 industry.events.add("refinance", i, usd=tranche.principal_usd)
@@ -173,7 +173,7 @@ class Miner(mesa.Agent):
     def _sites_worth_offering(self, candidates: list[int], review: SiteReview) -> set[int]:
         industry, hosting, r = self.industry, self.hosting, self.readings
         sp, cp = self.rules.strategy, self.rules.conversion
-        rate = cost_of_capital(r.policy_rate, self.leverage(), self.rules.finance)
+        rate = cost_of_capital(r.discount_policy_rate, self.leverage(), self.rules.finance)
         peers_pivoted = pivot_share(self.peers, self.index, hosting.ai_team)
         belief = herded_belief(self.ai_optimism, peers_pivoted, sp.herding_strength)
         required, liquid_required, escalator, noi_margin = hosting.typical_lease(r.date)

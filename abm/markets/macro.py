@@ -107,6 +107,12 @@ class MacroParams:
         "are kept as given",
     )
 
+    # the three channels of the rate path, each switchable to decompose a path's effect
+    # (a channel switched off sees the rate in force at the start: `rate_in_force`)
+    rate_moves_btc_drift: bool = param(True, doc="the BTC price drift follows the path")
+    rate_moves_discount: bool = param(True, doc="firms discount projects at the path's rate")
+    rate_moves_debt_cost: bool = param(True, doc="floating and refinanced debt pay the path's rate")
+
     def check(self) -> str | None:
         """Knots must exist and have strictly increasing dates."""
         if not self.policy_rate_knots:
@@ -116,6 +122,17 @@ class MacroParams:
             if after <= before:
                 return f"policy_rate_knots dates must increase; {after} follows {before}"
         return None
+
+
+def rate_in_force(params: MacroParams, date: dt.date) -> float:
+    """The rate of the last knot on or before `date` (the first knot's if none is).
+
+    What a rate channel switched off sees: the rate in force when the run starts, the
+    same for every path that shares its knots up to the start.
+    """
+    knots = sorted(params.policy_rate_knots, key=lambda k: k.date)
+    before = [k for k in knots if k.date <= date]
+    return (before[-1] if before else knots[0]).rate
 
 
 def policy_rate_path(
