@@ -89,6 +89,11 @@ class Experiment:
     scenarios: tuple[str, ...] = param((), doc="base scenarios to grid over instead of `base`")
     replicates: int = param(1, lo=1, doc="runs per design point, each with its own seed")
     root_seed: int = param(0, lo=0, doc="seeds the sampler and every run (spawn keys)")
+    common_seeds: bool = param(
+        False,
+        doc="replicate k of every design point uses the same seed (common random numbers), "
+        "so differences between points are not confounded with seed noise",
+    )
     figures: tuple[str, ...] = param((), doc="names of the figures this experiment feeds")
     design: DesignParams = param(DesignParams())
     outputs: OutputParams = param(OutputParams())
@@ -123,6 +128,7 @@ class Experiment:
             "scenarios": list(self.scenarios),
             "replicates": self.replicates,
             "root_seed": self.root_seed,
+            **({"common_seeds": True} if self.common_seeds else {}),  # earlier hashes kept
             "figures": list(self.figures),
             "design": dataclasses.asdict(self.design),
             "outputs": {**dataclasses.asdict(self.outputs), "tables": list(self.outputs.tables)},
@@ -185,6 +191,7 @@ class Experiment:
                 varied=self.names,
                 outputs=self.outputs.tables,
                 model_every=self.outputs.model_every,
+                common_seeds=self.common_seeds,
             )
             for point, (ref, values) in enumerate(self.points())
             for replicate in range(self.replicates)

@@ -70,6 +70,8 @@ class RunSpec:
             None stores all of them.
         outputs: tables to keep, a subset of `TABLES`.
         model_every: keep every k-th row of the model series (1 keeps all).
+        common_seeds: the seed depends on the replicate only, not on the point (common
+            random numbers: replicate k of every point sees the same draws).
     """
 
     scenario: str = "baseline_2026"
@@ -80,6 +82,7 @@ class RunSpec:
     varied: tuple[str, ...] | None = None
     outputs: tuple[str, ...] = TABLES
     model_every: int = 1
+    common_seeds: bool = False
 
     def __post_init__(self) -> None:
         pairs = self.overrides.items() if isinstance(self.overrides, Mapping) else self.overrides
@@ -104,8 +107,11 @@ class RunSpec:
 
     @property
     def seed(self) -> int:
-        """The run's seed, from the root seed and spawn key (point, replicate)."""
-        return derive_seed(self.root_seed, self.point, self.replicate)
+        """The run's seed, from the root seed and spawn key (point, replicate).
+
+        With common seeds the point is 0 in the key, so every point shares the seeds.
+        """
+        return derive_seed(self.root_seed, 0 if self.common_seeds else self.point, self.replicate)
 
     @functools.cached_property
     def id(self) -> str:
@@ -141,6 +147,8 @@ class RunSpec:
             "outputs": list(self.outputs),
             "model_every": self.model_every,
         }
+        if self.common_seeds:  # only when on, so the ids of earlier stores do not change
+            data["common_seeds"] = True
         if with_id:
             data = {"id": self.id, **data, "seed": self.seed}
         return data

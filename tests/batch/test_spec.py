@@ -109,3 +109,18 @@ def test_outputs_and_thinning_are_what_the_spec_asks():
     assert len(dates) == 5  # 31 days: rows 0, 7, 14, 21, 28
     assert (dates.diff().dropna() == pd.Timedelta(days=7)).all()
     assert result.tables["model"]["run_id"].eq(spec.id).all()
+
+
+def test_common_seeds_give_every_point_the_same_seed_per_replicate():
+    plain = [
+        RunSpec("baseline_2026", {"x.y": p}, point=p, replicate=1, root_seed=5) for p in (0, 3)
+    ]
+    common = [
+        RunSpec("baseline_2026", {"x.y": p}, point=p, replicate=1, root_seed=5, common_seeds=True)
+        for p in (0, 3)
+    ]
+    assert plain[0].seed != plain[1].seed
+    assert common[0].seed == common[1].seed == plain[0].seed
+    assert "common_seeds" not in plain[0].to_dict()  # ids of earlier stores are unchanged
+    assert common[1].id != plain[1].id
+    assert RunSpec.from_dict(common[1].to_dict()) == common[1]
