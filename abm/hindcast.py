@@ -4,7 +4,8 @@ Each `Target` is one historical quantity with its value, the tolerance the model
 must meet, the source, and how to measure it in a run's tables. Strict targets are the
 ones a release must meet (the tests assert them); soft ones rest on weak historical
 anchors or on mechanisms still being built, and are reported without failing. Numbers and
-sources: the 2026 research notes (hindcast table, section 9), summarized per target.
+sources: `docs/history_2026_sources.md` (its section 9 proposes the targets), summarized per
+target.
 """
 
 from __future__ import annotations
