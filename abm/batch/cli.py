@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import threading
+from concurrent.futures import InvalidStateError
 from pathlib import Path
 
 from abm.cli import (
@@ -20,6 +22,22 @@ from abm.cli import (
     positive,
     progress,
 )
+
+
+def _ignore_cancelled_future_race() -> None:
+    """Keep Ctrl-C on a process-pool sweep to one line on stderr.
+
+    When the pool breaks because its workers got the interrupt too, Python 3.11's pool
+    thread may try to fail a future the sweep has just cancelled and print an
+    InvalidStateError traceback from that thread; the interruption is already reported.
+    """
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not issubclass(args.exc_type, InvalidStateError):
+            previous(args)
+
+    threading.excepthook = hook
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -50,6 +68,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             else:
                 executor = local_executor(args.workers)
                 stack.callback(executor.shutdown, wait=True, cancel_futures=True)
+                _ignore_cancelled_future_race()
             log.info(plan)
             report = sweep(
                 specs,
