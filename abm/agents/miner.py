@@ -9,6 +9,8 @@ decisions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -31,6 +33,9 @@ from abm.markets.readings import MarketReadings
 from abm.network.peers import pivot_share
 from abm.units import DAYS_PER_MONTH
 
+if TYPE_CHECKING:  # read only: the scenario's rules, not the model
+    from abm.scenario import Scenario
+
 
 class Miner(mesa.Agent):
     """A firm: listed miner or private bloc.
@@ -52,7 +57,7 @@ class Miner(mesa.Agent):
         hosting: AiHosting,
         readings: MarketReadings,
         peers: nx.Graph,
-        rules,
+        rules: Scenario,
     ):
         super().__init__(model)
         self.index = index
