@@ -52,10 +52,10 @@ class RunParams:
 class NetworkParams:
     """Chain state at the start date and the fee process."""
 
-    start_height: int = param(930_000, lo=0, doc="tip height at the start date")
-    start_difficulty: float = param(1.4e14, lo=1.0, doc="difficulty at the start date")
+    start_height: int = param(930_400, lo=0, doc="tip height at the start date")
+    start_difficulty: float = param(1.4826e14, lo=1.0, doc="difficulty at the start date")
     start_hashrate_eh: float = param(
-        1000.0, lo=0.0, lo_open=True, doc="EH/s running on average over the first days"
+        1040.0, lo=0.0, lo_open=True, doc="EH/s running on average over the first days"
     )
     start_hashrate_window_days: int = param(
         30, lo=1, hi=365, doc="days the start hashrate averages over (30-day moving average)"

@@ -79,9 +79,14 @@ def rent_of_month(lease: Lease, k: int) -> float:
     )
 
 
+def paid_before_start(lease: Lease) -> int:
+    """Months a lease in service at the start had already been paid (0 for later leases)."""
+    return max(-lease.ready_month, 0)
+
+
 def rent_closed_form(lease: Lease, months: int) -> float:
-    """Rent of the first `months` paid months: sum of MW x 1000 x price x (1 + esc)^(k // 12)."""
-    k = np.arange(months)
+    """Rent of paid months `paid_before_start` to `months`: MW x 1000 x price x (1 + esc)^(k // 12)."""
+    k = np.arange(paid_before_start(lease), months)
     factor = (1.0 + lease.escalator_per_year) ** (k // 12)
     return float(lease.mw_it * KW_PER_MW * lease.price_usd_per_kw_month * factor.sum())
 
@@ -159,7 +164,8 @@ def check_rent_month_by_month(run: Tracked) -> int:
         for lease_id, (paid, status, firm) in snap.items():
             # rent is collected before the month's bankruptcies: the landlord is the one at
             # the previous month end (a sold site's lease moves to its buyer after that)
-            before, _, firm = previous.get(lease_id, (0, "converting", firm))
+            start = paid_before_start(by_id[lease_id])
+            before, _, firm = previous.get(lease_id, (start, "converting", firm))
             assert paid - before in (0, 1), (t, lease_id)
             if lease_id in stopped:
                 assert paid == stopped[lease_id], f"lease {lease_id} paid after it stopped"
@@ -369,7 +375,8 @@ class Defaults:
         for day, snap in zip(month_ends, run.snapshots, strict=True):
             inside = window[0] <= day < window[1]
             for lease_id, (paid, status, _) in snap.items():
-                before, before_status = previous.get(lease_id, (0, "converting"))[:2]
+                start = (paid_before_start(by_id[lease_id]), "converting")
+                before, before_status = previous.get(lease_id, start)[:2]
                 defaulted = status == "defaulted" and before_status != "defaulted"
                 if paid > before or defaulted:
                     p = market.default_probability(by_id[lease_id].tenant, day)
