@@ -317,9 +317,9 @@ class MiningModel(mesa.Model):
     # --- month and quarter ends ------------------------------------------------------
     def _month_end(self, month_last_day: np.datetime64, quarter: bool) -> None:
         """Finance every firm, review fleets (`quarter`: a review month), record the panel."""
-        industry, fin = self.industry, self.params.finance
+        industry = self.industry
         industry.revalue_machines()
-        industry.renew_expired_ppas(fin.ppa_renewal_premium, fin.ppa_renewal_years)
+        industry.renew_expired_ppas()
         industry.close_month()
         month_costs = industry.last_month_costs_usd
         self.hosting.month_end(month_last_day)

@@ -36,8 +36,11 @@ class DailyArrays:
         owned = s.firm != MARKET
         self.firm_bin = np.where(owned, s.firm, n_firms)
         self.is_ppa = (s.contract == Contract.FIXED_PPA) & owned
-        self.resells = self.is_ppa & s.resale
-        billed = (s.mode == Mode.MINING) | (s.mode == Mode.CONVERTING)  # AI tenants pay power
+        converting = s.mode == Mode.CONVERTING
+        # a site converting to AI uses no power: its take-or-pay PPA energy goes back to the
+        # grid at spot until the tenant takes the contract over (AI tenants pay their power)
+        self.resells = self.is_ppa & (s.resale | converting)
+        billed = (s.mode == Mode.MINING) | converting
         self.ppa_mw = np.where(self.is_ppa & billed, s.gross_mw, 0.0)
         # vintages (site -1, in storage, reads the last site as the tables do, then masked)
         self.site = f.site.copy()

@@ -141,6 +141,16 @@ class AiHosting:
                 status=LeaseStatus.IN_SERVICE if in_service else LeaseStatus.CONVERTING,
             )
             self.book.sign(lease, f"{start.tenant}-start-{lease.lease_id}")  # one node a lease
+            self.events.add(
+                "lease_at_start",
+                firm,
+                site=site,
+                mw=lease.mw_it,
+                usd=capex,
+                price_usd_per_kw_month=lease.price_usd_per_kw_month,
+                tenant=lease.tenant,
+                term_months=term_months,
+            )
             months_to_maturity = max(ready, 0) + term_months - lease.months_paid
             maturity = r.step_index + r.steps_in_years(months_to_maturity / 12.0)
             debt = p.project_loan_to_cost * capex
@@ -182,20 +192,28 @@ class AiHosting:
         self.revalue()
 
     def revalue(self) -> None:
-        """Value each firm's AI sites for its balance sheet.
-
-        A lease in service is worth the PV of its remaining NOI; a conversion its cost.
-        """
+        """Value each firm's signed leases for its balance sheet (`_lease_value_usd`)."""
         value = self.industry.ai_value_usd
         value[:] = 0.0
         for lease in self.book.active():
             value[lease.firm] += self._lease_value_usd(lease)
 
     def _lease_value_usd(self, lease: Lease) -> float:
-        """A lease in service at the PV of its remaining NOI; a conversion at its cost."""
+        """Expected PV of a signed lease's NOI, whether converting or in service.
+
+        One valuation from signing to the end: NOI from the month rent starts, discounted
+        at `lease_discount_rate` plus the tenant's default hazard today (higher in a credit
+        shock), so finishing a conversion moves the value only by the months that passed.
+        """
+        shock = self.market.in_default_shock(self.readings.date)
+        hazard = self.ai.tenants[lease.tenant].default_hazard_per_year
+        hazard *= self.ai.default_shock_multiplier if shock else 1.0
+        months_to_rent = max(lease.ready_month - self.month, 0)
         if lease.status == LeaseStatus.IN_SERVICE:
-            return lease.remaining_noi_value_usd(self.params.lease_discount_rate)
-        return lease.capex_usd
+            months_to_rent = 0
+        return lease.remaining_noi_value_usd(
+            self.params.lease_discount_rate, hazard, months_to_rent
+        )
 
     def site_value_usd(self, site: int) -> float:
         """Value of the leases on a site (what a bidder pays for beyond the site itself)."""
@@ -355,7 +373,7 @@ class AiHosting:
             maturity = r.step_index + r.steps_in_years((lead + request.term_months) / 12.0)
             industry.debt.add(firm, DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
             self.ai_book_usd[firm] += actual_capex
-            industry.ai_value_usd[firm] += actual_capex
+        industry.ai_value_usd[firm] += self._lease_value_usd(lease)
         industry.set_site_mode(site, Mode.CONVERTING)
         industry.clear_site(site)
         self.events.add(

@@ -45,6 +45,9 @@ class SiteReview:
 
     cost_usd_per_mwh: np.ndarray  # marginal power at the region's mean spot, plus opex
     j_per_th: np.ndarray  # TH-weighted efficiency of its deployed machines
+    cash_cost_usd_per_mwh: np.ndarray  # what mining a MWh costs under the contract, plus opex
+    renewal_cost_usd_per_mwh: np.ndarray  # the same once a PPA has ended and renewed
+    contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
 
 
 class Industry:
@@ -353,8 +356,25 @@ class Industry:
         return np.divide(power, th, out=np.full(n, newest), where=th > 0)
 
     def site_review(self) -> SiteReview:
-        """Per-site costs and efficiencies as of now, read by every firm's quarterly review."""
-        return SiteReview(self.expected_marginal_cost_usd_per_mwh(), self.site_j_per_th())
+        """Per-site costs and efficiencies as of now, read by every firm's quarterly review.
+
+        A PPA's price holds until its end and renews at `ppa_renewal_usd_per_mwh` after, the
+        same rule `renew_expired_ppas` applies when the day comes.
+        """
+        s, r = self.sites, self.readings
+        cash = self.expected_cash_cost_usd_per_mwh()
+        is_ppa = s.contract == Contract.FIXED_PPA
+        opex = self.finance.nonpower_opex_usd_per_mwh
+        renewal = np.where(is_ppa, self.ppa_renewal_usd_per_mwh() + opex, cash)
+        steps_left = np.maximum(s.contract_end_step - r.step_index, 0)
+        years_left = np.where(is_ppa, steps_left * r.dt_days / DAYS_PER_YEAR, np.inf)
+        return SiteReview(
+            self.expected_marginal_cost_usd_per_mwh(),
+            self.site_j_per_th(),
+            cash,
+            renewal,
+            years_left,
+        )
 
     def mothball(self, row: int) -> None:
         """Power a deployed vintage off and put it in storage (dormant, redeployable)."""
@@ -443,14 +463,19 @@ class Industry:
         self.sites.readiness[site] = readiness
         self.events.add("readiness_upgrade", firm, site=site, usd=usd, readiness=readiness)
 
-    def renew_expired_ppas(self, renewal_premium: float, renewal_years: float) -> None:
-        """A PPA past its term renews at the region's mean spot plus a premium."""
+    def ppa_renewal_usd_per_mwh(self) -> np.ndarray:
+        """Per site: the price a PPA renews at, the region's mean spot plus a premium."""
+        premium = self.finance.ppa_renewal_premium
+        return self.region_mean_usd_per_mwh[self.sites.region] * (1.0 + premium)
+
+    def renew_expired_ppas(self) -> None:
+        """A PPA past its term renews at `ppa_renewal_usd_per_mwh` for the renewal term."""
         s, step = self.sites, self.readings.step_index
         expired = (s.contract == Contract.FIXED_PPA) & (s.contract_end_step <= step)
         if expired.any():
-            mean = self.region_mean_usd_per_mwh[s.region[expired]]
-            s.contract_price_usd_per_mwh[expired] = mean * (1.0 + renewal_premium)
-            s.contract_end_step[expired] = step + self.readings.steps_in_years(renewal_years)
+            s.contract_price_usd_per_mwh[expired] = self.ppa_renewal_usd_per_mwh()[expired]
+            years = self.finance.ppa_renewal_years
+            s.contract_end_step[expired] = step + self.readings.steps_in_years(years)
             self.tables_changed()
 
     def site_mw_by_firm(self, mode: int) -> np.ndarray:

@@ -159,8 +159,15 @@ class Lease:
     months_paid: int = 0
     status: LeaseStatus = LeaseStatus.CONVERTING
 
-    def remaining_noi_value_usd(self, rate_per_year: float) -> float:
-        """PV of the NOI still to come under this lease, at `rate_per_year` (continuous)."""
+    def remaining_noi_value_usd(
+        self, rate_per_year: float, hazard_per_year: float = 0.0, months_to_rent: int = 0
+    ) -> float:
+        """Expected PV of the NOI still to come, at `rate_per_year` (continuous).
+
+        Rent starts in `months_to_rent` (a conversion still under way); each month's NOI
+        is paid only if the tenant has not defaulted by then (constant hazard), so it is
+        discounted at rate + hazard.
+        """
         months = np.arange(self.months_paid, self.term_months)
         rent = (
             self.mw_it
@@ -168,8 +175,9 @@ class Lease:
             * self.price_usd_per_kw_month
             * (1.0 + self.escalator_per_year) ** (months // 12)
         )
-        wait = (months - self.months_paid + 0.5) / 12.0
-        return float((rent * self.noi_margin * np.exp(-rate_per_year * wait)).sum())
+        wait = (months - self.months_paid + months_to_rent + 0.5) / 12.0
+        discount = np.exp(-(rate_per_year + hazard_per_year) * wait)
+        return float((rent * self.noi_margin * discount).sum())
 
     def rent_usd(self) -> float:
         """This month's rent: MW x 1000 kW x price x (1 + escalator) ** whole years served."""

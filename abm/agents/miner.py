@@ -189,7 +189,7 @@ class Miner(mesa.Agent):
             rate,
             sp.horizon_years,
         )
-        cost, j_per_th = review.cost_usd_per_mwh, review.j_per_th
+        j_per_th = review.j_per_th
         budget = industry.spare_cash_usd(1.0)[self.index]  # keeps a month of costs
         table = industry.sites
         offered = set()
@@ -200,9 +200,11 @@ class Miner(mesa.Agent):
                 self.rules.asic.hashprice_decline_per_year,
                 r.years_to_halving(),
                 j_per_th[site],
-                cost[site],
+                review.cash_cost_usd_per_mwh[site],
                 rate,
                 sp.horizon_years,
+                review.renewal_cost_usd_per_mwh[site],
+                review.contract_years_left[site],
             )
             liquid_missing = liquid_required and table.cooling[site] != Cooling.LIQUID_READY
             readiness = float(table.readiness[site])

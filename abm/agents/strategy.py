@@ -51,14 +51,22 @@ def mining_value_usd_per_mw(
     cost_usd_per_mwh: float,
     rate_per_year: float,
     years: float,
+    renewal_cost_usd_per_mwh: float | None = None,
+    contract_years_left: float = np.inf,
 ) -> float:
-    """PV of one MW mining for `years`: margin while positive, halvings every 4 years."""
+    """PV of one MW mining for `years`: margin while positive, halvings every 4 years.
+
+    Power costs `cost_usd_per_mwh` for the contract's `contract_years_left`, then
+    `renewal_cost_usd_per_mwh` (the price it renews at; default: unchanged).
+    """
     t = _months(years)
     halvings = np.floor((t - years_to_halving) / 4.0) + 1.0
     hashprice = hashprice_usd_per_ph_day * np.exp(-decline_per_year * t)
     hashprice = hashprice * 0.5 ** np.clip(halvings, 0.0, None)
     th_per_mw = 1e6 / j_per_th
     revenue = hashprice / 1000.0 * th_per_mw * DAYS_PER_MONTH
+    renewal = cost_usd_per_mwh if renewal_cost_usd_per_mwh is None else renewal_cost_usd_per_mwh
+    cost_usd_per_mwh = np.where(t < contract_years_left, cost_usd_per_mwh, renewal)
     cost = cost_usd_per_mwh * 24.0 * DAYS_PER_MONTH
     margin = np.maximum(revenue - cost, 0.0)  # a loss-making month is curtailed
     return float((margin * np.exp(-rate_per_year * t)).sum())

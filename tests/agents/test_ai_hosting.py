@@ -235,10 +235,13 @@ def test_defaulted_leases_stopped_paying_at_their_default_event(quick):
 
 
 def test_lease_signed_events_carry_the_terms_of_the_book(quick):
-    """One lease_signed event per lease, in order, with the same MW, price, term and tenant."""
+    """One event per lease, in order (those signed before the start first, logged as
+    lease_at_start), with the same MW, price, term and tenant."""
     run = quick
-    signed = run.kind("lease_signed").reset_index(drop=True)
-    assert len(signed) == len(run.leases) > 0
+    at_start = run.kind("lease_at_start")
+    signed = pd.concat([at_start, run.kind("lease_signed")]).reset_index(drop=True)
+    assert len(at_start) > 0 and (at_start["date"] == at_start["date"].min()).all()
+    assert len(signed) == len(run.leases) > len(at_start)
     for row, lease in zip(signed.itertuples(), run.leases, strict=True):
         assert row.firm_id == lease.firm and row.site == lease.site
         assert row.mw == lease.mw_it

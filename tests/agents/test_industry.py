@@ -380,7 +380,9 @@ def test_expired_ppas_renew_at_the_regional_mean_times_one_plus_the_premium(indu
     price, end = s.contract_price_usd_per_mwh.copy(), s.contract_end_step.copy()
     expired = (s.contract == Contract.FIXED_PPA) & (end <= 900)
     assert 0 < expired.sum() < (s.contract == Contract.FIXED_PPA).sum()
-    industry.renew_expired_ppas(0.10, 5.0)
+    assert industry.finance.ppa_renewal_premium == 0.10
+    assert industry.finance.ppa_renewal_years == 5.0
+    industry.renew_expired_ppas()
     mean = industry.region_mean_usd_per_mwh[s.region]
     assert s.contract_price_usd_per_mwh[expired] == pytest.approx(mean[expired] * 1.10, rel=REL)
     assert (s.contract_end_step[expired] == 900 + 1826).all()

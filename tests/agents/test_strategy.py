@@ -85,6 +85,17 @@ def test_mining_value_is_the_positive_margin_halved_at_the_halving():
     assert mining_value_usd_per_mw(40.0, 0.0, 5.0, 20.0, 1e4, 0.0, 2.0) == 0.0  # curtailed
 
 
+def test_mining_value_prices_power_at_the_contract_until_it_ends_then_at_its_renewal():
+    """Rate 0, no halving: 18 months at 30 USD/MWh, then 6 at the 50 USD/MWh renewal."""
+    revenue = 40.0 / 1000 * (1e6 / 20.0) * DAYS_PER_MONTH
+    hours = 24 * DAYS_PER_MONTH
+    expected = 18 * (revenue - 30.0 * hours) + 6 * (revenue - 50.0 * hours)
+    got = mining_value_usd_per_mw(40.0, 0.0, 9.0, 20.0, 30.0, 0.0, 2.0, 50.0, 1.5)
+    assert got == pytest.approx(expected, rel=1e-12)
+    no_end = mining_value_usd_per_mw(40.0, 0.0, 9.0, 20.0, 30.0, 0.0, 2.0, 50.0, np.inf)
+    assert no_end == mining_value_usd_per_mw(40.0, 0.0, 9.0, 20.0, 30.0, 0.0, 2.0)
+
+
 # --- suitability ------------------------------------------------------------------------------
 
 TWIN = {
