@@ -15,7 +15,8 @@ from abm.catalog import SCENARIO_DIR, read_scenario_tree
 from abm.params import build, to_mapping
 from abm.scenario import Scenario
 
-BASELINE_ONLY = {"description", "population.groups", "population.firms"}  # no code default can say these
+# no code default can say these
+BASELINE_ONLY = {"description", "population.groups", "population.firms"}
 
 
 def _default(field: dataclasses.Field) -> Any:

@@ -85,7 +85,11 @@ def paid_before_start(lease: Lease) -> int:
 
 
 def rent_closed_form(lease: Lease, months: int) -> float:
-    """Rent of paid months `paid_before_start` to `months`: MW x 1000 x price x (1 + esc)^(k // 12)."""
+    """Rent paid in the run up to `months` paid: sum of MW x 1000 x price x (1 + esc)^(k // 12).
+
+    k runs over the paid months from `paid_before_start` (rent before the start is not in
+    the run's tables).
+    """
     k = np.arange(paid_before_start(lease), months)
     factor = (1.0 + lease.escalator_per_year) ** (k // 12)
     return float(lease.mw_it * KW_PER_MW * lease.price_usd_per_kw_month * factor.sum())
@@ -235,8 +239,10 @@ def test_defaulted_leases_stopped_paying_at_their_default_event(quick):
 
 
 def test_lease_signed_events_carry_the_terms_of_the_book(quick):
-    """One event per lease, in order (those signed before the start first, logged as
-    lease_at_start), with the same MW, price, term and tenant."""
+    """One event per lease, in order, with the same MW, price, term and tenant.
+
+    Leases signed before the start come first, logged as lease_at_start on the first day.
+    """
     run = quick
     at_start = run.kind("lease_at_start")
     signed = pd.concat([at_start, run.kind("lease_signed")]).reset_index(drop=True)
