@@ -241,7 +241,9 @@ class AiHosting:
                 lease.status = LeaseStatus.IN_SERVICE
                 self.industry.set_site_mode(lease.site, Mode.AI_HOSTING)
                 self.vacant_since.pop(lease.site, None)
-                on_time = lease.ready_month <= lease.promised_month
+                on_time = (
+                    lease.ready_month <= lease.promised_month + self.params.on_time_grace_months
+                )
                 if on_time:
                     self.track_mw[lease.firm] += lease.mw_it
                 self.events.add(

@@ -91,6 +91,10 @@ class ConversionParams:
     track_record_scale_mw: float = param(
         100.0, lo=0.0, lo_open=True, doc="MW delivered on time that earn log(2) x weight"
     )
+    on_time_grace_months: int = param(
+        3, lo=0, hi=24, doc="months after the promised date a delivery still counts as on time"
+    )  # assumption: tenants judge delivery by the quarter; overruns are one-sided, so with
+    # no grace nearly every conversion is late and the track record never grows
     liquid_retrofit_months: float = param(
         2.0, lo=0.0, doc="extra months where liquid cooling is required and absent (assumption)"
     )

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from abm.figures import bifurcation, china, fans, phase, security, sensitivity, timeline
+from abm.figures import (
+    bifurcation,
+    china,
+    drivers,
+    fans,
+    phase,
+    security,
+    sensitivity,
+    timeline,
+)
 from abm.figures.data import FigureData, FigureError
 from abm.figures.style import STYLE, Drawing, save
 
@@ -15,6 +24,7 @@ FIGURES = {
     "migration_timeline": timeline.draw,
     "fan_charts": fans.draw,
     "bifurcation": bifurcation.draw,
+    "pivot_drivers": drivers.draw,
     "security": security.draw,
     "phase_diagram": phase.draw,
     "sensitivity": sensitivity.draw,

@@ -8,6 +8,7 @@ SOURCES = {  # the fixture (tests/figures/conftest.py) each figure is drawn from
     "migration_timeline": "single",
     "fan_charts": "banded",
     "bifurcation": "single",
+    "pivot_drivers": "banded",
     "security": "sobol",
     "phase_diagram": "sobol",
     "sensitivity": "sobol",
