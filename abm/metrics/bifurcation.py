@@ -174,8 +174,9 @@ def log_net_worth_growth(
     worth, or ``value_per_start_share_usd`` (net worth per share outstanding at the start,
     which is the start net worth), so that a firm that grew by selling shares does not
     count as a winner. Firms not alive at the last date, and survivors whose start or end
-    value is not positive, get NaN: their log growth is undefined, and bankruptcies are reported as their own
-    share (:func:`run_bifurcation`), never floored into an artificial lower mode.
+    value is not positive, get NaN: their log growth is undefined, and bankruptcies are
+    reported as their own share (:func:`run_bifurcation`), never floored into an
+    artificial lower mode.
 
     Args:
         panel: Monthly firm panel (see the module docstring).

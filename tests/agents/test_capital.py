@@ -234,3 +234,22 @@ def test_project_debt_is_80_percent_of_each_signed_conversion(open_and_closed):
         rtol=1e-12,
     )
     assert (after_start["rate"] == m.params.conversion.project_debt_rate).all()
+
+
+@pytest.mark.slow
+def test_an_open_market_moves_more_mw_to_ai_in_the_2026_hindcast():
+    """history_2026, seeds 1-10 paired: more site MW leased at the end with the market open.
+
+    The share of site MW hosting AI or converting on 2026-08-21 is higher with the market
+    open in at least 8 of 10 seeds (measured 10 of 10: 17.1 % vs 15.3 %, paired difference
+    +1.8 pp, sd 0.8 pp).
+    """
+    higher = 0
+    for seed in range(1, 11):
+        shares = []
+        for is_open in (True, False):
+            firms = _run(seed, is_open).firm_table()
+            last = firms[firms["date"] == firms["date"].max()]
+            shares.append((last["mw_ai"] + last["mw_converting"]).sum() / last["site_mw"].sum())
+        higher += shares[0] > shares[1]
+    assert higher >= 8
