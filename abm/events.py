@@ -30,6 +30,9 @@ DETAILS = {  # every detail an event may carry, and its (nullable) column type
     "mw": "Float64",
     "readiness": "Float64",
     "price_usd_per_kw_month": "Float64",
+    "rate": "Float64",  # financing: coupon or interest rate per year
+    "price_to_nav": "Float64",  # equity raised: issue price over net worth per share
+    "shares": "Float64",  # equity raised: new shares over those outstanding before
 }
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-INFLOWS = ("btc_sales_usd", "resale_usd", "asset_sales_usd", "debt_drawn_usd", "ai_rent_usd")
+INFLOWS = (
+    "btc_sales_usd",
+    "resale_usd",
+    "asset_sales_usd",
+    "debt_drawn_usd",
+    "ai_rent_usd",
+    "equity_raised_usd",
+    "convertible_issued_usd",
+)
 OUTFLOWS = (
     "power_cost_usd",
     "opex_usd",

@@ -22,6 +22,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from abm.agents.capital import CapitalMarket
 from abm.agents.fleet import MachineState
 from abm.agents.hosting import AiHosting
 from abm.agents.industry import Industry
@@ -102,6 +103,7 @@ class MiningModel(mesa.Model):
             self.dates,
             self.dt_days,
             self.industry,
+            self.capital,
             self.hosting,
             self.chain,
             self.pools,
@@ -203,9 +205,12 @@ class MiningModel(mesa.Model):
             np.array([seed.utilization for seed in seeds]),
         )
         industry.revalue_machines()
+        listed = np.array([seed.listed for seed in seeds])
+        self.capital = CapitalMarket(industry, listed, p.capital, self.readings, self.events)
         market = AiMarket(p.ai, self.dates, rng_stream(root, "ai_demand"))
         self.hosting = AiHosting(
             industry,
+            self.capital,
             market,
             p.ai,
             p.conversion,
@@ -223,7 +228,7 @@ class MiningModel(mesa.Model):
         ledger = industry.ledger
         for f, seed in enumerate(seeds):
             ledger.btc_sat[f] = round(seed.treasury_btc * COIN_SAT)
-            Miner(self, f, seed, industry, self.hosting, self.readings, self.peers, p)
+            Miner(self, f, seed, industry, self.capital, self.hosting, self.readings, self.peers, p)
             cash, tranches = finance_firm(
                 seed, industry.assets_usd(f), month_power[f], start, p.finance, pop.draw, rng
             )

@@ -22,6 +22,7 @@ from abm.metrics.bifurcation import classify_firms
 from abm.metrics.snapshot import SECURITY_COLUMNS, STATE_COLUMNS, security_columns
 
 if TYPE_CHECKING:
+    from abm.agents.capital import CapitalMarket
     from abm.agents.hosting import AiHosting
     from abm.agents.industry import Industry
     from abm.chain import Chain, ChainStep
@@ -98,7 +99,7 @@ class Recorder:
     Args:
         dates: the date of every step.
         dt_days: days per step.
-        industry, hosting, chain, pools, readings: the state it reads.
+        industry, capital, hosting, chain, pools, readings: the state it reads.
         firms: (name, group, listed) of every firm, in index order.
         start_attributes: per-firm arrays of attributes at the start, copied into the panel.
         events: the run's event log.
@@ -109,6 +110,7 @@ class Recorder:
         dates: np.ndarray,
         dt_days: int,
         industry: Industry,
+        capital: CapitalMarket,
         hosting: AiHosting,
         chain: Chain,
         pools: PoolNetwork,
@@ -120,6 +122,7 @@ class Recorder:
         n_steps = len(dates)
         self.dates, self.dt_days = dates, dt_days
         self.industry, self.hosting, self.chain, self.pools = industry, hosting, chain, pools
+        self.capital = capital
         self.readings, self.firms, self.events = readings, firms, events
         self.start_attributes = start_attributes
         self.start_time_s, self.start_height = chain.time_s, chain.height
@@ -239,6 +242,17 @@ class Recorder:
         debt = np.array([industry.debt.principal_usd(i) for i in range(n)], dtype=float)
         self._count_ai_mw(contracted, delivered)
         revenue = flows["mining_revenue_usd"] + flows["ai_rent_usd"]
+        net_worth = np.where(alive, assets - debt, 0.0)
+        mw_ai, mw_converting = (
+            industry.site_mw_by_firm(m) for m in (Mode.AI_HOSTING, Mode.CONVERTING)
+        )
+        indicators = industry.firm_indicators()
+        leased = np.divide(
+            mw_ai + mw_converting,
+            indicators["site_mw"],
+            out=np.zeros(n),
+            where=indicators["site_mw"] > 0,
+        )
         self.firm_months.append(
             {
                 "date": np.full(n, date),
@@ -247,11 +261,14 @@ class Recorder:
                 "cash_usd": industry.ledger.cash_usd.copy(),
                 "btc_held": industry.ledger.btc_sat / COIN_SAT,
                 "debt_usd": debt,
-                "net_worth_usd": np.where(alive, assets - debt, 0.0),
+                "net_worth_usd": net_worth,
+                "shares_outstanding": self.capital.shares.copy(),  # 1.0 at the start
+                "value_per_start_share_usd": self.capital.value_per_start_share_usd(net_worth),
                 "leverage": np.where(alive & (assets > 0), debt / _positive(assets), np.nan),
                 "mw_mining": industry.site_mw_by_firm(Mode.MINING),
-                "mw_ai": industry.site_mw_by_firm(Mode.AI_HOSTING),
-                "mw_converting": industry.site_mw_by_firm(Mode.CONVERTING),
+                "price_to_nav": self.capital.listed_multiples(leased),
+                "mw_ai": mw_ai,
+                "mw_converting": mw_converting,
                 "ai_mw_contracted": contracted,
                 "ai_mw_delivered": delivered,
                 "ai_utilization": np.where(
@@ -264,7 +281,7 @@ class Recorder:
                 "ai_revenue_share": np.where(
                     revenue > 0, flows["ai_rent_usd"] / _positive(revenue), 0.0
                 ),
-                **industry.firm_indicators(),
+                **indicators,
             }
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from abm.agents.capital import CapitalParams
 from abm.agents.finance import FinanceParams
 from abm.agents.fleet import FleetPolicyParams
 from abm.agents.leasing import ConversionParams
@@ -88,6 +89,7 @@ class Scenario:
     power: PowerParams = param(PowerParams())
     asic: AsicMarketParams = param(AsicMarketParams())
     finance: FinanceParams = param(FinanceParams())
+    capital: CapitalParams = param(CapitalParams())
     fleet: FleetPolicyParams = param(FleetPolicyParams())
     population: PopulationParams = param(PopulationParams())
     pools: PoolsParams = param(PoolsParams())

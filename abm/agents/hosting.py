@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from abm.agents.capital import CapitalMarket
 from abm.agents.finance import DebtTranche
 from abm.agents.fleet import Cooling, Mode
 from abm.agents.industry import Industry
@@ -42,6 +43,7 @@ class AiHosting:
     def __init__(
         self,
         industry: Industry,
+        capital: CapitalMarket,
         market: AiMarket,
         ai: AiDemandParams,
         conversion: ConversionParams,
@@ -50,6 +52,7 @@ class AiHosting:
         rng: np.random.Generator,
     ):
         self.industry = industry
+        self.capital = capital
         self.market = market
         self.ai = ai
         self.params = conversion
@@ -153,12 +156,17 @@ class AiHosting:
             )
             months_to_maturity = max(ready, 0) + term_months - lease.months_paid
             maturity = r.step_index + r.steps_in_years(months_to_maturity / 12.0)
-            debt = p.project_loan_to_cost * capex
-            self.industry.debt.add(firm, DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
+            self._draw_project_debt(firm, site, p.project_loan_to_cost * capex, maturity)
             self.ai_book_usd[firm] += capex
             self.track_mw[firm] += start.mw_it if in_service else 0.0
             self.ai_team[firm] = True
         self.revalue()
+
+    def _draw_project_debt(self, firm: int, site: int, usd: float, maturity: int) -> None:
+        """Project debt against a signed lease, at the scenario's fixed rate (an event)."""
+        rate = self.params.project_debt_rate
+        self.industry.debt.add(firm, DebtTranche(usd, 0.0, rate, maturity))
+        self.events.add("project_debt", firm, site=site, usd=usd, rate=rate)
 
     # --- what a firm may do ---------------------------------------------------------------
     def offer_sites(self, firm: int, sites: set[int]) -> None:
@@ -331,7 +339,8 @@ class AiHosting:
     def _award(self, request: LeaseRequest, site: int) -> float:
         """Sign a lease on `site` and start its conversion; return the MW leased.
 
-        Returns 0 (no lease) when the firm cannot finance its equity share.
+        Returns 0 (no lease) when the firm cannot finance its equity share from spare cash
+        and what it can raise (`CapitalMarket.fund`).
         """
         industry, p = self.industry, self.params
         s = industry.sites
@@ -348,7 +357,7 @@ class AiHosting:
         actual_capex = capex * overrun(self.rng, p.overrun_sigma)
         actual_lead = lead * overrun(self.rng, p.overrun_sigma)
         debt = p.project_loan_to_cost * actual_capex
-        if industry.spare_cash_usd(1.0)[firm] < actual_capex - debt:
+        if not self.capital.fund(firm, actual_capex - debt):
             return 0.0  # cannot fund the equity share and keep a month of costs
         lease = Lease(
             lease_id=self.book.next_id(),
@@ -373,7 +382,7 @@ class AiHosting:
             industry.ledger.receive(firm, "debt_drawn_usd", debt)
             r = self.readings
             maturity = r.step_index + r.steps_in_years((lead + request.term_months) / 12.0)
-            industry.debt.add(firm, DebtTranche(debt, 0.0, p.project_debt_rate, maturity))
+            self._draw_project_debt(firm, site, debt, maturity)
             self.ai_book_usd[firm] += actual_capex
         industry.ai_value_usd[firm] += self._lease_value_usd(lease)
         industry.set_site_mode(site, Mode.CONVERTING)

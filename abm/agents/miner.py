@@ -15,6 +15,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
+from abm.agents.capital import CapitalMarket
 from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
 from abm.agents.fleet import Cooling, MachineState, Mode
 from abm.agents.hosting import AiHosting
@@ -44,7 +45,7 @@ class Miner(mesa.Agent):
         model: the mesa model it is registered with (never read by the firm).
         index: its row in the industry's per-firm arrays.
         seed: its drawn attributes.
-        industry, hosting, readings, peers: what the firm may act on and observe.
+        industry, capital, hosting, readings, peers: what the firm may act on and observe.
         rules: the scenario (read only).
     """
 
@@ -54,6 +55,7 @@ class Miner(mesa.Agent):
         index: int,
         seed: FirmSeed,
         industry: Industry,
+        capital: CapitalMarket,
         hosting: AiHosting,
         readings: MarketReadings,
         peers: nx.Graph,
@@ -68,6 +70,7 @@ class Miner(mesa.Agent):
         self.ai_optimism = seed.ai_optimism
         self.hurdle = seed.hurdle
         self.industry, self.hosting, self.readings, self.peers = industry, hosting, readings, peers
+        self.capital = capital
         self.rules = rules
 
     # --- balance sheet ---------------------------------------------------------------
@@ -90,7 +93,9 @@ class Miner(mesa.Agent):
         """Pay G&A and interest, roll or repay maturing debt, restore cash; False if bankrupt.
 
         `month_costs_usd` is last month's power and opex: the firm keeps
-        `min_cash_months` of it in cash, selling BTC, dormant machines, or borrowing.
+        `min_cash_months` of it in cash, selling BTC; short of cash after that, a listed
+        firm sells shares at its distressed multiple, then dormant machines go, then it
+        borrows.
         """
         industry, fin, i = self.industry, self.rules.finance, self.index
         ledger = industry.ledger
@@ -104,6 +109,8 @@ class Miner(mesa.Agent):
         target = fin.min_cash_months * (month_costs_usd + interest)
         if self.cash_usd < target:
             self._sell_btc(target - self.cash_usd)
+        if self.cash_usd < 0:
+            self.capital.rescue(i, target - self.cash_usd)
         if self.cash_usd < 0:
             self._sell_dormant_machines()
         if self.cash_usd < 0 and self.leverage() < fin.distress_borrow_max_leverage:
@@ -122,8 +129,10 @@ class Miner(mesa.Agent):
                 spread = credit_spread(leverage, fin)
                 fixed = None if tranche.fixed_rate is None else r.debt_policy_rate + spread
                 maturity = r.step_index + r.steps_in_years(fin.refinance_term_years)
-                industry.debt.add(i, DebtTranche(tranche.principal_usd, spread, fixed, maturity))
-                industry.events.add("refinance", i, usd=tranche.principal_usd)
+                rolled = DebtTranche(tranche.principal_usd, spread, fixed, maturity)
+                industry.debt.add(i, rolled)
+                rate = rolled.rate(r.debt_policy_rate)
+                industry.events.add("refinance", i, usd=tranche.principal_usd, rate=rate)
             else:
                 industry.ledger.pay(i, "debt_repaid_usd", tranche.principal_usd)
                 industry.events.add("debt_repaid", i, usd=tranche.principal_usd)
@@ -132,9 +141,12 @@ class Miner(mesa.Agent):
         industry, r = self.industry, self.readings
         spread = credit_spread(self.leverage(), self.rules.finance)
         maturity = r.step_index + r.steps_in_years(term_years)
-        industry.debt.add(self.index, DebtTranche(amount_usd, spread, None, maturity))
+        loan = DebtTranche(amount_usd, spread, None, maturity)
+        industry.debt.add(self.index, loan)
         industry.ledger.receive(self.index, "debt_drawn_usd", amount_usd)
-        industry.events.add("borrow", self.index, usd=amount_usd)
+        industry.events.add(
+            "borrow", self.index, usd=amount_usd, rate=loan.rate(r.debt_policy_rate)
+        )
 
     def _sell_btc(self, need_usd: float) -> None:
         """Sell treasury BTC worth up to `need_usd` at today's price."""
@@ -154,8 +166,8 @@ class Miner(mesa.Agent):
 
         Expected gain of offering = award chance x (lease NOI value - capex - mining value
         given up); the site is offered when that gain exceeds the firm's hurdle times the
-        capex and the firm can fund the equity share. Vacant AI sites that found no tenant
-        for a while go back to mining.
+        capex and the firm can fund the equity share (spare cash plus what it can raise).
+        Vacant AI sites that found no tenant for a while go back to mining.
         """
         if not self.rules.ai.enabled:
             return
@@ -190,7 +202,7 @@ class Miner(mesa.Agent):
             sp.horizon_years,
         )
         j_per_th = review.j_per_th
-        budget = industry.spare_cash_usd(1.0)[self.index]  # keeps a month of costs
+        budget = self.capital.fundable_usd(self.index)  # keeps a month of costs
         table = industry.sites
         offered = set()
         for site in candidates:
@@ -218,6 +230,8 @@ class Miner(mesa.Agent):
             gain = chance * (it_mw * lease_pv - capex - mine_pv) - upgrade_usd
             equity = (1.0 - cp.project_loan_to_cost) * capex + upgrade_usd
             if gain > self.hurdle * capex and equity <= budget:
+                if steps and not self.capital.fund(self.index, upgrade_usd):
+                    continue  # the market took less than the firm counted on
                 offered.add(site)
                 budget -= equity
                 if steps:  # flexible site design: invest ahead to meet tenants' standards

@@ -165,23 +165,29 @@ def classify_firms(
     return pd.Series(labels.astype(object), index=alive.index, name="firm_class")
 
 
-def log_net_worth_growth(panel: pd.DataFrame, start_net_worth: pd.Series) -> pd.Series:
+def log_net_worth_growth(
+    panel: pd.DataFrame, start_net_worth: pd.Series, column: str = "net_worth_usd"
+) -> pd.Series:
     """Log growth of net worth from the start to the end of the run, for surviving firms.
 
-    ``log(end / start)``, with ``end`` the firm's net worth at the panel's last date. Firms
-    not alive at the last date, and survivors whose start or end net worth is not positive,
-    get NaN: their log growth is undefined, and bankruptcies are reported as their own
-    share (:func:`run_bifurcation`), never floored into an artificial lower mode.
+    ``log(end / start)``, with ``end`` the firm's `column` at the panel's last date: net
+    worth, or ``value_per_start_share_usd`` (net worth per share outstanding at the start,
+    which is the start net worth), so that a firm that grew by selling shares does not
+    count as a winner. Firms not alive at the last date, and survivors whose start or end
+    value is not positive, get NaN: their log growth is undefined, and bankruptcies are
+    reported as their own share (:func:`run_bifurcation`), never floored into an
+    artificial lower mode.
 
     Args:
         panel: Monthly firm panel (see the module docstring).
         start_net_worth: Net worth at the start (USD), indexed by ``firm_id``; it must cover
             every firm in the panel (extra firms are ignored).
+        column: the panel's column whose growth is measured (net worth by default).
 
     Returns:
         Log growth per firm, indexed by ``firm_id`` (sorted), named ``log_net_worth_growth``.
     """
-    _check_panel(panel, ("date", "firm_id", "alive", "net_worth_usd"))
+    _check_panel(panel, ("date", "firm_id", "alive", column))
     alive = _alive_at_end(panel)
     firms = alive.index
     missing = firms.difference(pd.Index(start_net_worth.index))
@@ -191,7 +197,7 @@ def log_net_worth_growth(panel: pd.DataFrame, start_net_worth: pd.Series) -> pd.
     last = panel["date"].max()
     end = (
         panel.loc[panel["date"] == last]
-        .groupby("firm_id")["net_worth_usd"]
+        .groupby("firm_id")[column]
         .last()
         .reindex(firms)
         .to_numpy(dtype=float)
@@ -251,6 +257,12 @@ def _float_or_none(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
+def _winners_gap(growth: pd.Series, classes: pd.Series) -> float:
+    """Median log growth of infrastructure firms minus that of pure miners (NaN if none)."""
+    medians = growth.groupby(classes).median()
+    return medians.get("infrastructure", np.nan) - medians.get("pure_miner", np.nan)
+
+
 def run_bifurcation(
     panel: pd.DataFrame,
     start_net_worth: pd.Series,
@@ -278,17 +290,21 @@ def run_bifurcation(
         * ``is_bimodal``: the dip test rejects unimodality at 5 % (False if undefined);
         * ``winners_gap``: median log growth of ``infrastructure`` minus that of
           ``pure_miner`` (None if either class has no survivor);
+        * ``winners_gap_per_share``: the same gap in log growth of value per start share
+          (None, too, without a ``value_per_start_share_usd`` column);
         * ``mean_log_growth``: mean log growth per class (None where undefined).
     """
     classes = classify_firms(panel, window_months=window_months, threshold=threshold)
     growth = log_net_worth_growth(panel, start_net_worth)
-    by_class = growth.groupby(classes)
-    medians = by_class.median()
-    means = by_class.mean()
+    means = growth.groupby(classes).mean()
     counts = classes.value_counts()
     bc = bimodality_coefficient(growth.to_numpy())
     dip, p_value = dip_test(growth.to_numpy())
-    gap = medians.get("infrastructure", np.nan) - medians.get("pure_miner", np.nan)
+    gap = _winners_gap(growth, classes)
+    per_share = np.nan
+    if "value_per_start_share_usd" in panel:
+        growth_per_share = log_net_worth_growth(panel, start_net_worth, "value_per_start_share_usd")
+        per_share = _winners_gap(growth_per_share, classes)
     return {
         "n_firms": len(classes),
         "counts": {c: int(counts.get(c, 0)) for c in CLASSES},
@@ -299,6 +315,7 @@ def run_bifurcation(
         "dip_p_value": _float_or_none(p_value),
         "is_bimodal": bool(np.isfinite(p_value) and p_value < DIP_SIGNIFICANCE),
         "winners_gap": _float_or_none(gap),
+        "winners_gap_per_share": _float_or_none(per_share),
         "mean_log_growth": {c: _float_or_none(means.get(c, np.nan)) for c in CLASSES},
     }
 
@@ -577,6 +594,10 @@ def firm_outcomes(panel: pd.DataFrame) -> pd.DataFrame:
     out["cash_to_net_worth"] = first["start_cash_usd"] / start_net_worth
     out["firm_class"] = classify_firms(panel)
     out["log_net_worth_growth"] = log_net_worth_growth(panel, start_net_worth)
+    if "value_per_start_share_usd" in panel:
+        out["log_value_per_share_growth"] = log_net_worth_growth(
+            panel, start_net_worth, "value_per_start_share_usd"
+        )
     return out
 
 

@@ -86,6 +86,7 @@ def bifurcation(run: RunTables) -> dict[str, Any]:
         "dip_p_value": found["dip_p_value"],
         "outcome_bimodal": found["is_bimodal"],
         "winners_gap_log_net_worth": found["winners_gap"],
+        "winners_gap_log_value_per_share": found["winners_gap_per_share"],
     }
     return flat
 
@@ -162,6 +163,12 @@ OUTCOMES: tuple[Outcome, ...] = (
         "winners_gap_log_net_worth",
         "",
         "median log net-worth growth, infrastructure minus pure miners",
+        B,
+    ),
+    _o(
+        "winners_gap_log_value_per_share",
+        "",
+        "median log growth of value per start share, infrastructure minus pure miners",
         B,
     ),
 )

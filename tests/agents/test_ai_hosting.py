@@ -473,6 +473,8 @@ def migration_overrides() -> dict:
 
     Demand 20 GW IT a month with no non-miner supply, and conversion at 0.1 M$/MW IT: the
     listed firms lease most of their MW at the first award (about 4 GW IT of 8 GW gross).
+    The capital market is closed: the measured windows are the chain's response to the
+    conversion of the firms' own cash, not to how much more they could raise.
     """
     groups = groups_with(
         "ai_boom",
@@ -491,6 +493,7 @@ def migration_overrides() -> dict:
         "conversion.light_capex_usd_per_mw_it": 1e5,
         "conversion.liquid_retrofit_usd_per_mw_it": 0.0,
         "run.end_date": "2026-09-30",
+        "capital.market_open": False,
     }
 
 

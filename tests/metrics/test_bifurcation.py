@@ -174,6 +174,22 @@ def test_run_bifurcation_constructed():
     assert out["is_bimodal"] == (p_value < bif.DIP_SIGNIFICANCE)
 
 
+def test_winners_by_value_per_start_share_discount_growth_bought_with_new_shares():
+    """Firm 1 tripled its net worth by tripling its shares: per start share it did not grow.
+
+    Per share, infrastructure firms grew log 1 and log 2 (median log 2 / 2), so the gap
+    shrinks by log 3 / 2 against the net-worth gap; without the column it is None.
+    """
+    panel = constructed_panel()
+    assert bif.run_bifurcation(panel, START)["winners_gap_per_share"] is None
+    shares = np.where(panel["firm_id"] == 1, 3.0, 1.0)
+    panel["value_per_start_share_usd"] = panel["net_worth_usd"] / shares
+    out = bif.run_bifurcation(panel, START)
+    assert out["winners_gap_per_share"] == pytest.approx(out["winners_gap"] - math.log(3) / 2)
+    per_share = bif.log_net_worth_growth(panel, START, "value_per_start_share_usd")
+    assert per_share[1] == pytest.approx(0.0, abs=1e-15)
+
+
 def test_dip_test_tells_two_modes_from_one():
     """400 draws: two normals 6 sd apart reject unimodality; one normal, or a uniform, does not."""
     rng = np.random.default_rng(7)
