@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from abm.agents.expansion import ExpansionParams
 from abm.agents.finance import FinanceParams
 from abm.agents.fleet import FleetPolicyParams
 from abm.agents.leasing import ConversionParams
@@ -89,6 +90,7 @@ class Scenario:
     asic: AsicMarketParams = param(AsicMarketParams())
     finance: FinanceParams = param(FinanceParams())
     fleet: FleetPolicyParams = param(FleetPolicyParams())
+    expansion: ExpansionParams = param(ExpansionParams())
     population: PopulationParams = param(PopulationParams())
     pools: PoolsParams = param(PoolsParams())
     ai: AiDemandParams = param(AiDemandParams())
