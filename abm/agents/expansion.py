@@ -37,7 +37,7 @@ class ExpansionParams:
         4.0, lo=0.5, hi=30.0, doc="years of mining a new site's value counts, once energized"
     )
     hashprice_decline_per_year: float = param(
-        0.10, lo=-1.0, hi=1.0, doc="hashprice decline builders expect, per year, halvings apart"
+        0.0, lo=-1.0, hi=1.0, doc="hashprice decline builders expect, per year, halvings apart"
     )
     power_premium: float = param(
         0.10, lo=-0.5, hi=2.0, doc="new load pays its region's mean spot times (1 + this), indexed"
