@@ -22,6 +22,8 @@ DETAILS = {  # every detail an event may carry, and its (nullable) column type
     "new_pool": "Int64",
     "tenant": "Int64",  # lease: tenant type index
     "term_months": "Int64",
+    "region": "Int64",  # site builds: power region index
+    "lead_months": "Int64",  # site builds: months from decision to energization
     "on_time": "boolean",  # conversion finished by the date promised
     "usd": "Float64",
     "cash_usd": "Float64",

@@ -328,6 +328,7 @@ class MiningModel(mesa.Model):
         industry.close_month()
         month_costs = industry.last_month_costs_usd
         self.hosting.month_end(month_last_day)
+        industry.energize_sites(month_last_day)
         for miner in self._alive_miners():
             if not miner.monthly_finance(float(month_costs[miner.index])):
                 self._bankrupt(miner)
@@ -340,6 +341,7 @@ class MiningModel(mesa.Model):
             for miner in reviewers:
                 miner.review_strategy(review)
                 miner.review_fleet(review)
+                miner.review_expansion()
             industry.scrap_old_market_inventory()
         self.recorder.record_month(self.dates[self.readings.step_index])
 

@@ -50,6 +50,8 @@ DAY_FLOAT_COLUMNS = (  # in the order `Recorder.record_day` writes them
     "lease_index_usd_per_kw_month",
     "ai_demand_mw",
     "schedule_slip_s",
+    "mw_under_construction",
+    "mw_energized",
 )
 MODEL_FLOAT_COLUMNS = (*DAY_FLOAT_COLUMNS, *SECURITY_COLUMNS)
 MODEL_INT_COLUMNS = ("height", "blocks", "retargets", "gaps_over_1h", "gaps_over_2h", "firms_alive")
@@ -187,6 +189,8 @@ class Recorder:
             sec.schedule_slip_s(
                 chain.clock_s - self.start_time_s, chain.height - self.start_height
             ),
+            industry.construction.mw_under_construction,
+            industry.construction.mw_energized,  # new sites, since the start
         )
         self.series.ints[:, i] = (
             chain.height,

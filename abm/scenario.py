@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from abm.agents.capital import CapitalParams
+from abm.agents.expansion import ExpansionParams
 from abm.agents.finance import FinanceParams
 from abm.agents.fleet import FleetPolicyParams
 from abm.agents.leasing import ConversionParams
@@ -91,6 +92,7 @@ class Scenario:
     finance: FinanceParams = param(FinanceParams())
     capital: CapitalParams = param(CapitalParams())
     fleet: FleetPolicyParams = param(FleetPolicyParams())
+    expansion: ExpansionParams = param(ExpansionParams())
     population: PopulationParams = param(PopulationParams())
     pools: PoolsParams = param(PoolsParams())
     ai: AiDemandParams = param(AiDemandParams())

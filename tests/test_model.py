@@ -81,9 +81,13 @@ def test_site_mw_are_conserved_through_auctions(crash_runs):
 
 
 def test_site_mw_are_conserved_in_the_baseline(baseline_stepped):
-    np.testing.assert_array_equal(
-        baseline_stepped.model.industry.sites.gross_mw, baseline_stepped.site_mw_start
-    )
+    """Start sites keep their MW; every site added is a new site energized, MW for MW."""
+    run = baseline_stepped
+    mw, n_start = run.model.industry.sites.gross_mw, len(run.site_mw_start)
+    np.testing.assert_array_equal(mw[:n_start], run.site_mw_start)
+    energized = run.events[run.events["kind"] == "site_energized"]
+    np.testing.assert_array_equal(mw[n_start:], energized["mw"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(np.arange(n_start, len(mw)), energized["site"].to_numpy())
 
 
 def cash_flow_errors(run) -> np.ndarray:
@@ -125,9 +129,11 @@ def test_firm_panel_covers_every_month_and_firm(baseline_result):
     ],
 )
 def test_ga_is_charged_for_every_month_of_the_run(dt_days, baseline_stepped, stepper):
-    """Total G&A over 2026-2030 = ga_usd_per_mw_year * total site MW * 60 months / 12.
+    """Total G&A over 2026-2030 = ga_usd_per_mw_year * site MW-months / 12.
 
-    The baseline has no bankruptcy, so every site keeps its owner and is charged monthly.
+    Start sites count 60 months; a new site counts the month ends from its energization on
+    (daily steps: each month end has its own date). The baseline has no bankruptcy, so
+    every site keeps its owner and is charged monthly.
     """
     run = (
         baseline_stepped
@@ -136,8 +142,19 @@ def test_ga_is_charged_for_every_month_of_the_run(dt_days, baseline_stepped, ste
     )
     assert run.model.industry.alive.all()
     fin = run.model.params.finance
-    expected = fin.ga_usd_per_mw_year * run.site_mw_start.sum() * 60 / 12
-    assert run.firms["ga_usd"].sum() == pytest.approx(expected, rel=1e-9)
+    mw_months = run.firms["site_mw"].sum()  # owned MW at each month end, after energizing
+    assert run.firms["ga_usd"].sum() == pytest.approx(
+        fin.ga_usd_per_mw_year * mw_months / 12, rel=1e-9
+    )
+    new_mw_months = mw_months - run.site_mw_start.sum() * 60
+    if dt_days == 1:
+        month_ends = run.firms.loc[run.firms["firm_id"] == 0, "date"].to_numpy()  # 60
+        energized = run.events[run.events["kind"] == "site_energized"]
+        months_on = [(month_ends >= date).sum() for date in energized["date"].to_numpy()]
+        assert new_mw_months == pytest.approx(
+            (energized["mw"].to_numpy(dtype=float) * months_on).sum(), rel=1e-9, abs=1e-6
+        )
+    assert new_mw_months >= -1e-6 * mw_months
 
 
 # --- determinism ---------------------------------------------------------------------

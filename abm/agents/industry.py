@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 
 from abm.agents.daily import DailyArrays
+from abm.agents.expansion import Build, Pipeline, closing_month
 from abm.agents.finance import DebtBook, FinanceParams
 from abm.agents.fleet import (
     MARKET,
@@ -85,6 +86,7 @@ class Industry:
         self.debt = DebtBook(n_firms)
         self.alive = np.ones(n_firms, dtype=bool)
         self.ai_value_usd = np.zeros(n_firms)  # AI sites: leases at PV of NOI, conversions at cost
+        self.construction = Pipeline(n_firms)  # mining sites being built, at cost
         self.machine_value_usd_per_th = np.zeros(0)
         self.btc_sell_share = np.zeros(n_firms)
         self.firm_running_th = np.zeros(n_firms)
@@ -164,7 +166,7 @@ class Industry:
         Its power is bought for the tenant's load (assumption: passed through, so the firm
         pays only for what runs there, and nothing runs while it converts).
         """
-        row = self.sites.append(
+        return self._add_site(
             firm=firm,
             region=region,
             gross_mw=gross_mw,
@@ -174,7 +176,42 @@ class Industry:
             ai_suitable=True,
             mode=mode,
         )
-        self._sites_of.add(firm, row)
+
+    def start_site_build(
+        self, firm: int, region: int, mw: float, usd: float, usd_per_mwh: float, lead_months: int
+    ) -> None:
+        """A firm pays for a new mining site, energized `lead_months` month ends from now."""
+        due = closing_month(self.readings.date) + lead_months
+        self.ledger.pay(firm, "capex_usd", usd)
+        self.construction.add(Build(firm, region, mw, usd, usd_per_mwh, due))
+        self.events.add("site_build", firm, mw=mw, usd=usd, region=region, lead_months=lead_months)
+
+    def energize_sites(self, month_last_day: np.datetime64) -> None:
+        """Sites due by this month's end become mining sites (a bankrupt firm's are lost).
+
+        A new site is air-cooled and not AI-ready; its power is indexed to the region's
+        spot at its contract's mean price, for the MWh it uses.
+        """
+        for b in self.construction.take_due(int(np.datetime64(month_last_day, "M").astype(int))):
+            if not self.alive[b.firm]:
+                self.events.add("site_build_abandoned", b.firm, mw=b.mw, usd=b.usd)
+                continue
+            site = self._add_site(
+                firm=b.firm,
+                region=b.region,
+                gross_mw=b.mw,
+                contract=Contract.INDEXED,
+                contract_price_usd_per_mwh=b.cost_usd_per_mwh,
+                cooling=Cooling.AIR,
+                mode=Mode.MINING,
+            )
+            self.construction.mw_energized += b.mw
+            self.events.add("site_energized", b.firm, site=site, mw=b.mw, region=b.region)
+
+    def _add_site(self, **columns) -> int:
+        """Append a site row for `columns["firm"]`; returns its row."""
+        row = self.sites.append(**columns)
+        self._sites_of.add(columns["firm"], row)
         self.tables_changed()
         return row
 
@@ -554,12 +591,14 @@ class Industry:
     def _assets_usd(self, firms, sites_mw, machines_usd):
         """Assets of `firms` given their mining-site MW and machine value.
 
-        Mining sites at market value, leased AI sites at the PV of their NOI (at cost while
-        converting), machines at secondary prices, BTC at market, and cash.
+        Mining sites at market value (at cost while being built), leased AI sites at the
+        PV of their NOI (at cost while converting), machines at secondary prices, BTC at
+        market, and cash.
         """
         btc = self.ledger.btc_sat[firms] / COIN_SAT * self.readings.btc_price_usd
         return (
             sites_mw * self.site_value_usd_per_mw()
+            + self.construction.usd_by_firm[firms]
             + self.ai_value_usd[firms]
             + machines_usd
             + btc

@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 
 from abm.agents.capital import CapitalMarket
+from abm.agents.expansion import payback_months, price_site, site_mw_to_build
 from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
 from abm.agents.fleet import Cooling, MachineState, Mode
 from abm.agents.hosting import AiHosting
@@ -32,7 +33,6 @@ from abm.chain import COIN_SAT
 from abm.markets.economics import margin_usd_per_th_day
 from abm.markets.readings import MarketReadings
 from abm.network.peers import pivot_share
-from abm.units import DAYS_PER_MONTH
 
 if TYPE_CHECKING:  # read only: the scenario's rules, not the model
     from abm.scenario import Scenario
@@ -260,6 +260,42 @@ class Miner(mesa.Agent):
             self._redeploy(row, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, hashprice, cost_per_mwh)
 
+    def review_expansion(self) -> None:
+        """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
+
+        Priced in the region of the firm's cheapest power, with what is left of the budget
+        the fleet review spends from; the loan share only below the leverage limit.
+        """
+        ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
+        if not ex.enabled:
+            return
+        regions = np.unique(industry.sites.region[industry.site_rows(i)])
+        if not len(regions):
+            return
+        region = int(regions[np.argmin(industry.region_mean_usd_per_mwh[regions])])
+        usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
+        _, gen = industry.newest_generation()
+        leverage = self.leverage()
+        case = price_site(
+            r.hashprice_expectation_usd_per_ph_day,
+            r.years_to_halving(),
+            gen.j_per_th,
+            industry.new_price_usd_per_th(gen),
+            usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh,
+            cost_of_capital(r.discount_policy_rate, leverage, self.rules.finance),
+            ex,
+        )
+        policy = self.rules.fleet
+        budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months)[i]
+        loan_to_cost = ex.loan_to_cost if leverage < ex.max_leverage else 0.0
+        mw = site_mw_to_build(case, self.hurdle, self.payback_months, budget, loan_to_cost, ex)
+        if mw > 0:
+            if loan_to_cost > 0:
+                self._borrow(loan_to_cost * mw * case.site, ex.loan_term_years)
+            industry.start_site_build(
+                i, region, mw, mw * case.site, float(usd_per_mwh), ex.lead_time_months
+            )
+
     def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         fleet = self.industry.fleet
         power_mw = fleet.power_mw(row)
@@ -283,7 +319,7 @@ class Miner(mesa.Agent):
             margin = margin_usd_per_th_day(hashprice, gen.j_per_th, cost[site])
             if margin <= 0:
                 continue
-            if price_th / (margin * DAYS_PER_MONTH) > self.payback_months:
+            if payback_months(price_th, margin) > self.payback_months:
                 continue
             th = min(mw * 1e6 / gen.j_per_th, budget / price_th)
             if th * gen.j_per_th * 1e-6 < 0.05:  # below 50 kW: not worth an order

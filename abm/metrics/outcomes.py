@@ -17,6 +17,7 @@ import pandas as pd
 from abm.chain import COIN_SAT
 from abm.metrics.bifurcation import CLASSES, run_bifurcation
 from abm.metrics.extremes import security_extremes
+from abm.metrics.supply import hash_supply_elasticity
 from abm.units import SECONDS_PER_DAY
 
 
@@ -91,6 +92,16 @@ def bifurcation(run: RunTables) -> dict[str, Any]:
     return flat
 
 
+def capacity(run: RunTables) -> dict[str, Any]:
+    """New mining sites and the hash-supply elasticity (see `abm.metrics.supply`)."""
+    kinds = run.events["kind"] if len(run.events) else pd.Series([], dtype=str)
+    return {
+        "site_builds": int((kinds == "site_build").sum()),
+        "mw_energized_end": float(run.model["mw_energized"].iloc[-1]),
+        "hash_supply_elasticity": hash_supply_elasticity(run.model),
+    }
+
+
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """One measure of a run."""
@@ -107,7 +118,7 @@ def _o(name, unit, label, measure, better=None, printed=False) -> Outcome:
     return Outcome(name, unit, label, measure, better, printed)
 
 
-C, S, B = chain_and_industry, security, bifurcation
+C, S, B, K = chain_and_industry, security, bifurcation, capacity
 OUTCOMES: tuple[Outcome, ...] = (
     _o("description", "", "scenario", C),
     _o("start_date", "", "start", C, printed=True),
@@ -152,6 +163,15 @@ OUTCOMES: tuple[Outcome, ...] = (
     _o("auctions", "", "site auctions", C, printed=True),
     _o("share_of_mw_in_ai", "", "share of site MW in AI hosting at the end", C),
     _o("asic_purchases", "", "ASIC purchases", C),
+    _o("site_builds", "", "new mining sites started", K),
+    _o("mw_energized_end", "MW", "MW of new mining sites energized", K, printed=True),
+    _o(
+        "hash_supply_elasticity",
+        "",
+        "12-month log hashrate change per log hashprice",
+        K,
+        printed=True,
+    ),
     *(_o(f"firms_{c}", "", f"firms ending {c.replace('_', ' ')}", B) for c in CLASSES),
     _o("bankrupt_share", "", "share of firms bankrupt", B, "lower"),
     _o("survivors", "", "surviving firms with positive net worth", B),

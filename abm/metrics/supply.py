@@ -1,0 +1,31 @@
+"""How hash supply answers hashprice: the hash-supply elasticity of a run, and new capacity.
+
+The elasticity is read from a run's monthly series: the OLS slope of the log change of
+the monthly mean hashrate over the next `months` months on the log of the month's mean
+hashprice. With capacity that answers margins the slope is positive: months of high
+hashprice are followed by growth, months of low hashprice by decline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def hash_supply_elasticity(model: pd.DataFrame, months: int = 12) -> float:
+    """Log change of hashrate over `months` months per log hashprice (daily model table).
+
+    NaN when fewer than three months have a value `months` months ahead, or when the
+    hashprice never varies.
+    """
+    monthly = (
+        model.set_index("date")[["hashrate_eh", "hashprice_usd_per_ph_day"]].resample("MS").mean()
+    )
+    with np.errstate(divide="ignore"):
+        log_h = np.log(monthly["hashrate_eh"].to_numpy())
+        log_p = np.log(monthly["hashprice_usd_per_ph_day"].to_numpy())
+    growth, level = log_h[months:] - log_h[:-months], log_p[:-months]
+    ok = np.isfinite(growth) & np.isfinite(level)
+    if ok.sum() < 3 or np.ptp(level[ok]) == 0:
+        return float("nan")
+    return float(np.polyfit(level[ok], growth[ok], 1)[0])
