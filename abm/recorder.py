@@ -48,6 +48,9 @@ DAY_FLOAT_COLUMNS = (  # in the order `Recorder.record_day` writes them
     "ai_mw_in_service",
     "ai_mw_converting",
     "lease_index_usd_per_kw_month",
+    "nonminer_delivered_mw",  # IT MW energized in the last month-end round
+    "nonminer_inventory_mw",  # energized, unleased non-miner IT MW
+    "nonminer_pipeline_mw",  # non-miner IT MW started, not yet energized
     "ai_demand_mw",
     "schedule_slip_s",
     "mw_under_construction",
@@ -141,6 +144,7 @@ class Recorder:
     def record_day(self, i: int, mined: ChainStep, tip_before_s: float, th_running) -> None:
         """The step's chain events and series row, and the raw state security reads."""
         industry, chain, r = self.industry, self.chain, self.readings
+        nonminer = self.hosting.market.nonminer
         d = industry.daily()
         active_th = float(th_running.sum())
         curtailed = d.deployed_th - active_th  # economics or a shock keep them off
@@ -185,6 +189,9 @@ class Recorder:
             self.ai_mw_in_service,
             self.ai_mw_converting,
             self.hosting.market.lease_index_usd_per_kw_month,
+            nonminer.delivered_mw,
+            nonminer.inventory_mw,
+            nonminer.pipeline_mw,
             self.hosting.demand_mw,
             sec.schedule_slip_s(
                 chain.clock_s - self.start_time_s, chain.height - self.start_height

@@ -1,10 +1,12 @@
 """The monthly AI-hosting round: conversions, rent, defaults, and awards of requests.
 
-Each month conversions finish, rent is paid, tenants may default, and the month's requests
-go to miners' offered sites or to non-miner data centres. Tenants take the best
-readiness-adjusted offer: a site's readiness plus a bonus for the firm's track record of MW
-delivered on time, against the competing non-miner supply. Only firms that carry an AI team
-may bid, so a first lease is harder to win than the next.
+Each month conversions finish, rent is paid, tenants may default, non-miner builds are
+energized, and the month's requests go to miners' offered sites or to the non-miner
+inventory. Tenants take the best readiness-adjusted offer: a site's readiness plus a bonus
+for the firm's track record of MW delivered on time, against the competing non-miner supply.
+Only firms that carry an AI team may bid, so a first lease is harder to win than the next.
+The lease index then moves with demand against all that was available, and non-miner
+builders start new MW from it.
 """
 
 from __future__ import annotations
@@ -186,7 +188,12 @@ class AiHosting:
 
     # --- the monthly round --------------------------------------------------------------
     def month_end(self, month_last_day: np.datetime64) -> None:
-        """Finish conversions, collect rent, draw defaults, award requests, move the index."""
+        """Finish conversions, collect rent, draw defaults, award requests, move the index.
+
+        The index sees the month's demand against what tenants could lease before the
+        awards: miners' biddable offers and the non-miner inventory, with this month's
+        deliveries; builders then start new MW from the new index.
+        """
         if not self.ai.enabled:
             return
         self.month_rent_usd[:] = 0.0
@@ -195,8 +202,11 @@ class AiHosting:
         self._finish_conversions()
         self._finish_returns()
         self._collect_rent_and_defaults(date)
-        supplied = self._clear_requests(date)
-        self.market.update_index(self.demand_mw, supplied)
+        nonminer = self.market.nonminer
+        nonminer.deliver(self.month)
+        available = self._biddable_mw_it() + nonminer.inventory_mw
+        self._clear_requests(date)
+        nonminer.start(self.market.update_index(self.month, self.demand_mw, available))
         self.revalue()
 
     def revalue(self) -> None:
@@ -309,37 +319,40 @@ class AiHosting:
         self.industry.set_site_mode(site, Mode.CONVERTING)
         self.returning[site] = self.month + math.ceil(p.return_to_mining_months)
 
-    def _clear_requests(self, date) -> float:
-        """Award this month's requests; return the MW supplied (miners + non-miners)."""
+    def _biddable(self) -> list[int]:
+        """Offered sites whose firm is alive and has an AI team, in site order."""
         sites, alive = self.industry.sites, self.industry.alive
+        return [
+            site
+            for site in sorted(self.offered)
+            if sites.firm[site] >= 0 and alive[sites.firm[site]] and self.ai_team[sites.firm[site]]
+        ]
+
+    def _biddable_mw_it(self) -> float:
+        """IT MW of the sites miners may bid with this month."""
+        gross = self.industry.sites.gross_mw
+        return self.params.it_ratio * float(sum(gross[site] for site in self._biddable()))
+
+    def _clear_requests(self, date) -> None:
+        """Award this month's requests, largest first, to miners' sites or the inventory."""
         requests = self.market.requests(self.month, date)
         self.demand_mw = sum(r.mw_it for r in requests)
-        nonminer_left = self.market.nonminer_supply_mw(self.month)
-        supplied = 0.0
+        nonminer = self.market.nonminer
         for request in sorted(requests, key=lambda r: -r.mw_it):
-            bids = [
-                (self.score(site), site)
-                for site in sorted(self.offered)
-                if sites.firm[site] >= 0
-                and alive[sites.firm[site]]
-                and self.ai_team[sites.firm[site]]
-                and self.score(site) >= request.min_readiness
-            ]
-            best = max(bids, default=None)
-            nonminer_wins = nonminer_left >= request.mw_it and (
+            bids = [(self.score(site), site) for site in self._biddable()]
+            best = max((b for b in bids if b[0] >= request.min_readiness), default=None)
+            nonminer_wins = nonminer.inventory_mw >= request.mw_it and (
                 best is None or self.params.nonminer_readiness > best[0]
             )
             if nonminer_wins:
-                nonminer_left -= request.mw_it
-                supplied += request.mw_it
+                nonminer.take(request.mw_it)
             elif best is not None:
-                supplied += self._award(request, best[1])
-        return supplied
+                self._award(request, best[1])
 
-    def _award(self, request: LeaseRequest, site: int) -> float:
-        """Sign a lease on `site` and start its conversion; return the MW leased.
+    def _award(self, request: LeaseRequest, site: int) -> None:
+        """Sign a lease on `site` and start its conversion.
 
-        Returns 0 (no lease) when the firm cannot finance its equity share from spare cash
+        No lease is signed when the firm cannot finance its equity share from spare cash
         and what it can raise (`CapitalMarket.fund`).
         """
         industry, p = self.industry, self.params
@@ -358,7 +371,7 @@ class AiHosting:
         actual_lead = lead * overrun(self.rng, p.overrun_sigma)
         debt = p.project_loan_to_cost * actual_capex
         if not self.capital.fund(firm, actual_capex - debt):
-            return 0.0  # cannot fund the equity share and keep a month of costs
+            return  # cannot fund the equity share and keep a month of costs
         lease = Lease(
             lease_id=self.book.next_id(),
             firm=firm,
@@ -397,4 +410,3 @@ class AiHosting:
             tenant=request.tenant,
             term_months=request.term_months,
         )
-        return mw_it

@@ -12,9 +12,15 @@ force on its date (rack density, liquid cooling, a readiness increment).
 
 Every random draw is made at construction from the generator given, so a month's requests
 do not depend on the order or number of calls; only their prices read the lease index at
-call time. The model matches requests to sites and passes what was supplied back to
-`update_index`, which moves the log index by sensitivity x (demand - supplied) / demand
-within [floor, cap] (new non-miner builds cap the price).
+call time.
+
+Non-miner data centres compete for the same tenants (`NonminerSupply`). Each month builders
+start IT MW S_m = N_0 (1 + g)^((m + lead) / 12) (I_m / I_be)^e from the lease index I_m they
+see, against the index I_be at which a new build earns its required yield; what starts in
+month m is energized in month m + lead (the time to power) and waits in an inventory until
+tenants take it. The model matches requests to miners' sites and the inventory, then passes the MW
+that were available to `update_index`, which moves the log index by sensitivity x (demand -
+available) / expected demand (at most one sensitivity a month) within [floor, cap].
 """
 
 from __future__ import annotations
@@ -154,31 +160,54 @@ class AiDemandParams:
     lease_index_start_usd_per_kw_month: float = param(
         150.0, lo=0.0, lo_open=True, hi=10_000.0, doc="lease index at the start, USD/kW-month"
     )
-    # assumption: 20 % excess demand lifts the index by about 1 % a month
+    # assumption: excess demand of 20 % of a month's expected demand lifts the index 1 %
     lease_index_sensitivity: float = param(
         0.05,
         lo=0.0,
         hi=5.0,
-        doc="monthly change of the log index per unit of (demand - supplied) / demand",
+        doc="monthly change of the log index per (demand - available) / expected demand",
     )
-    # DESIGN.md section 9: low end 1.2 M$/MW-yr
+    # DESIGN.md section 9: low end 1.2 M$/MW-yr (Cipher-AWS 102, Riot-AMD 104 USD/kW-month)
     lease_index_floor_usd_per_kw_month: float = param(
         100.0, lo=0.0, lo_open=True, hi=10_000.0, doc="lowest lease index, USD/kW-month"
     )
-    # DESIGN.md section 9: high end 2.1 M$/MW-yr; new non-miner builds cap the price
+    # calibration.md section 4: CBRE's 2025 North American primary-market asking rate,
+    # 194.95 USD/kW-month [P], above the highest miner lease (Cipher-Fluidstack 177)
     lease_index_cap_usd_per_kw_month: float = param(
-        175.0, lo=0.0, lo_open=True, hi=10_000.0, doc="highest lease index, USD/kW-month"
+        195.0, lo=0.0, lo_open=True, hi=10_000.0, doc="highest lease index, USD/kW-month"
     )
     price_noise_sd: float = param(
         0.05, lo=0.0, hi=1.0, doc="lognormal sd (mean 1) of a request's price around its mean"
     )  # assumption: deals differ by a few percent around the index
-    # assumption: competing non-miner data-centre capacity delivered to the same tenants
+    # assumption: competing non-miner capacity energized for the same tenants in 2026, from
+    # builds started before the start
     nonminer_supply_mw_per_month: float = param(
-        100.0, lo=0.0, hi=100_000.0, doc="IT MW of non-miner supply per month, at the start"
+        100.0,
+        lo=0.0,
+        hi=100_000.0,
+        doc="IT MW of non-miner builds energized per month at the start, at the breakeven index",
     )
     # assumption: builders add capacity a bit slower than demand grows in the base case
     nonminer_supply_growth_per_year: float = param(
-        0.2, lo=-0.99, hi=10.0, doc="growth of non-miner supply, fraction per year"
+        0.2, lo=-0.99, hi=10.0, doc="trend growth of non-miner builds, fraction per year"
+    )
+    # calibration.md section 4: full liquid-cooled builds 8-10 (TeraWulf), 9-11 (Cipher) M$/MW IT
+    nonminer_build_cost_usd_per_mw_it: float = param(
+        10.0e6, lo=0.0, lo_open=True, hi=1e9, doc="capex of a new non-miner build, USD per MW IT"
+    )
+    # assumption: NOI of about 1.5 M$/MW-yr on 10 M$/MW IT in 2025 leases (calibration.md
+    # section 4: 1.8 M$/MW-yr at 85 % NOI); breakeven 10e6 x 0.15 / 0.85 = 147 USD/kW-month
+    nonminer_required_yield_per_year: float = param(
+        0.15, lo=0.0, lo_open=True, hi=1.0, doc="NOI / build cost a new build must earn, per year"
+    )
+    # assumption: starts rise 2 % for each 1 % the index stands above breakeven
+    nonminer_supply_elasticity: float = param(
+        2.0, lo=0.0, hi=20.0, doc="elasticity of non-miner starts to index / breakeven index"
+    )
+    # calibration.md section 5: large loads wait 3-7 years for interconnection (Dominion
+    # 4-7); VanEck: greenfield 4+ years; about 50 months to secure 1 GW (issue 11)
+    nonminer_lead_months: int = param(
+        48, lo=1, hi=240, doc="months from a non-miner start to its energized MW (time to power)"
     )
     default_shock_date: dt.date | None = param(
         None, doc="start of a window of correlated tenant defaults; none: no shock"
@@ -270,6 +299,100 @@ def add_months(date: dt.date, months: int) -> dt.date:
             day -= 1
 
 
+def nonminer_breakeven_usd_per_kw_month(params: AiDemandParams) -> float:
+    """Lease index at which a new non-miner build earns its required yield.
+
+    Rent x NOI margin = build cost x required yield, so I_be = C y / margin, per kW-month;
+    the margin is the demand-weighted mean of the tenants'.
+    """
+    margin = math.fsum(t.demand_share * t.noi_margin for t in params.tenants)
+    usd_per_mw_year = params.nonminer_build_cost_usd_per_mw_it * (
+        params.nonminer_required_yield_per_year / margin
+    )
+    return usd_per_mw_year / MONTHS_PER_YEAR / 1000.0
+
+
+def nonminer_starts_mw(
+    params: AiDemandParams, months: np.ndarray, index_usd_per_kw_month: float
+) -> np.ndarray:
+    """IT MW non-miner builders start in months `months` at a lease index.
+
+    S_m = N_0 (1 + g)^((m + lead) / 12) (I / I_be)^e: the trend of what is energized in the
+    month the build will be (N_0 at the start), scaled by how far the index stands above or
+    below the breakeven of a new build (elasticity e).
+    """
+    m = np.asarray(months, dtype=float) + params.nonminer_lead_months
+    trend = np.exp(m / MONTHS_PER_YEAR * math.log1p(params.nonminer_supply_growth_per_year))
+    ratio = index_usd_per_kw_month / nonminer_breakeven_usd_per_kw_month(params)
+    return params.nonminer_supply_mw_per_month * trend * ratio**params.nonminer_supply_elasticity
+
+
+class NonminerSupply:
+    """Non-miner data centres: builds, their time to power, and MW waiting for tenants.
+
+    Builders start MW from the lease index; they are energized `lead` months later and
+    wait in an inventory until tenants lease them. The builds under way at the start
+    (deliveries in months 0 to lead - 1) are assumed to have started at the start index,
+    month by month on the same trend (none if AI is disabled); no non-miner MW stand
+    vacant at the start (CBRE: primary-market vacancy 1.4-1.9 % in 2024-25).
+
+    Args:
+        params: market parameters.
+        n_months: months in the run.
+        start_index_usd_per_kw_month: the lease index the pre-start builds responded to.
+    """
+
+    def __init__(
+        self, params: AiDemandParams, n_months: int, start_index_usd_per_kw_month: float
+    ) -> None:
+        self.params = params
+        self.lead_months = lead = params.nonminer_lead_months
+        # by delivery month: the MW started lead months earlier (negative start months first)
+        self.starts_mw = np.zeros(n_months + lead)
+        if params.enabled:
+            before = np.arange(-lead, 0)
+            self.starts_mw[:lead] = nonminer_starts_mw(params, before, start_index_usd_per_kw_month)
+        self.inventory_mw = 0.0  # energized, unleased
+        self.delivered_mw = 0.0  # energized in the last month delivered
+        self.month = -1  # the last month delivered
+
+    def deliver(self, month: int) -> float:
+        """The MW started `lead` months before `month` are energized and join the inventory.
+
+        Raises:
+            ValueError: if `month` is not the month after the last one delivered.
+        """
+        if month != self.month + 1:
+            raise ValueError(f"month {month} delivered after month {self.month}")
+        self.month = month
+        self.delivered_mw = float(self.starts_mw[month])
+        self.inventory_mw += self.delivered_mw
+        return self.delivered_mw
+
+    def take(self, mw: float) -> None:
+        """A tenant leases `mw` of the inventory."""
+        if not 0.0 <= mw <= self.inventory_mw:
+            raise ValueError(f"cannot lease {mw} MW of a {self.inventory_mw} MW inventory")
+        self.inventory_mw -= mw
+
+    def start(self, index_usd_per_kw_month: float) -> float:
+        """Builders start this month's MW at the index they see; returns them.
+
+        Raises:
+            ValueError: before month 0 is delivered (the builds under way are set).
+        """
+        if self.month < 0:
+            raise ValueError("deliver month 0 before starting builds")
+        started = float(nonminer_starts_mw(self.params, self.month, index_usd_per_kw_month))
+        self.starts_mw[self.month + self.lead_months] = started
+        return started
+
+    @property
+    def pipeline_mw(self) -> float:
+        """MW started and not yet energized (after this month's starts)."""
+        return float(self.starts_mw[self.month + 1 : self.month + self.lead_months + 1].sum())
+
+
 def demand_trend_mw(params: AiDemandParams, months: np.ndarray, bust_month: float) -> np.ndarray:
     """Noise-free demand at month indices `months` (0 = the first month of the run).
 
@@ -316,8 +439,9 @@ class AiMarket:
         s = params.demand_noise_sd
         noise = np.exp(s * rng.standard_normal(self.n_months) - 0.5 * s * s)
         self.demand_path_mw = self.demand_trend_mw * noise if params.enabled else 0.0 * noise
-        growth = math.log1p(params.nonminer_supply_growth_per_year) / MONTHS_PER_YEAR
-        self.nonminer_path_mw = params.nonminer_supply_mw_per_month * np.exp(growth * months)
+        self.nonminer = NonminerSupply(
+            params, self.n_months, params.lease_index_start_usd_per_kw_month
+        )
         self._draw_requests(rng)
         self._log_index = math.log(params.lease_index_start_usd_per_kw_month)
         self._log_floor = math.log(params.lease_index_floor_usd_per_kw_month)
@@ -353,10 +477,6 @@ class AiMarket:
         if np.ndim(month) == 0:
             return float(self.demand_path_mw[self._checked(int(month))])
         return self.demand_path_mw[np.asarray(month)]
-
-    def nonminer_supply_mw(self, month: int) -> float:
-        """IT MW of non-miner data-centre capacity competing for tenants in month `month`."""
-        return float(self.nonminer_path_mw[self._checked(month)])
 
     def _checked(self, month: int) -> int:
         if not 0 <= month < self.n_months:
@@ -411,17 +531,19 @@ class AiMarket:
         """Current lease index, USD per kW IT per month."""
         return math.exp(self._log_index)
 
-    def update_index(self, demand_mw: float, supplied_mw: float) -> float:
-        """Move the index by this month's excess demand; returns the new index.
+    def update_index(self, month: int, demand_mw: float, available_mw: float) -> float:
+        """Move the index by month `month`'s excess demand; returns the new index.
 
-        log index += sensitivity x (demand - supplied) / demand, then clipped to
-        [floor, cap]. With no demand, any supply counts as an excess ratio of -1 (no supply:
-        no change). `supplied_mw` is what miners and non-miners delivered or signed.
+        log index += sensitivity x x, x = (demand - available) / expected demand clipped to
+        [-1, 1], then the index is clipped to [floor, cap]. Linear in demand, so lumpy
+        months move it by their mean; at most one sensitivity a month. `available_mw` is
+        what tenants could lease: miners' offered IT MW and the non-miner inventory.
         """
-        if demand_mw > 0.0:
-            excess = (demand_mw - supplied_mw) / demand_mw
+        expected = float(self.demand_trend_mw[self._checked(month)])
+        if expected > 0.0:
+            excess = min(max((demand_mw - available_mw) / expected, -1.0), 1.0)
         else:
-            excess = -1.0 if supplied_mw > 0.0 else 0.0
+            excess = float(np.sign(demand_mw - available_mw))
         log_index = self._log_index + self.params.lease_index_sensitivity * excess
         self._log_index = min(max(log_index, self._log_floor), self._log_cap)
         return self.lease_index_usd_per_kw_month

@@ -3,7 +3,7 @@
 Runs are `MiningModel`s stepped day by day, with each lease's (months_paid, status) noted at
 every month end, so rent can be reconciled month by month against the lease terms.
 
-* quick: ai_boom seed 1 and ai_bust seed 1 (full horizon, about 2 s each);
+* quick: ai_boom seed 3 and ai_bust seed 3 (full horizon, about 2 s each);
 * slow: ai_boom, baseline_2026 and ai_bust over paired seeds 1-10 (the same seed in each
   scenario; about 60 s), reusing the two quick runs;
 * migration: a short run (to 2026-09-30) where every listed site is AI-suitable, ready and
@@ -30,7 +30,7 @@ from abm.metrics.bifurcation import CLASSES, classify_firms
 
 SCENARIOS = ("ai_boom", "baseline_2026", "ai_bust")
 PAIRED_SEEDS = tuple(range(1, 11))
-QUICK_SEED = 1
+QUICK_SEED = 3  # ai_bust seed 1 pays too few lease-months (89) to test rent since the index clears
 CENT = 1e-2  # USD
 REL = 1e-12
 

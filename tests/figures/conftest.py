@@ -4,7 +4,8 @@
 - `banded`: two design points x three seeds, two months;
 - `sobol`: a Sobol sweep (N = 2, second order), analyzed by `abm analyze` for two outputs;
 - `china`: the china_2021 replay, three seeds;
-- `single`: `abm run baseline_2026 --seed 1` to mid-2028, across the 2028 halving.
+- `single`: `abm run baseline_2026 --seed 1` to September 2028, across the 2028 halving
+  (its first AI MW go into service in July 2028).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def china(tmp_path_factory):
 @pytest.fixture(scope="session")
 def single_folder(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("single") / "baseline"
-    run("baseline_2026", seed=1, **{"run.end_date": "2028-06-30"}).write(out)
+    run("baseline_2026", seed=1, **{"run.end_date": "2028-09-30"}).write(out)
     return out
 
 

@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from abm.markets.ai_demand import AiDemandParams, AiMarket, TenantType
+from abm.markets.ai_demand import (
+    AiDemandParams,
+    AiMarket,
+    TenantType,
+    nonminer_breakeven_usd_per_kw_month,
+    nonminer_starts_mw,
+)
 from abm.params import ParamError, build, to_mapping
 
 QUIET = AiDemandParams(demand_noise_sd=0.0)
@@ -147,7 +153,7 @@ def test_prices_follow_the_lease_index_at_call_time():
     m = market(dataclasses.replace(QUIET, demand_mw_per_month=2000.0))
     day = np.datetime64("2026-01-01")
     before = m.requests(0, day)
-    m.update_index(demand_mw=200.0, supplied_mw=100.0)
+    m.update_index(0, demand_mw=2000.0, available_mw=1000.0)
     after = m.requests(0, day)
     assert len(before) == len(after) > 10
     for a, b in zip(before, after, strict=True):
@@ -193,24 +199,35 @@ def test_readiness_is_capped_at_one():
 
 
 def test_lease_index_moves_with_excess_demand_within_floor_and_cap():
-    """The log index moves by 0.05 x (demand - supplied) / demand, within [100, 175].
+    """The log index moves by 0.05 x (demand - available) / expected demand, within bounds.
 
-    50 % excess demand lifts 150 to 150 e^0.025; supply twice the demand lowers it by
-    e^-0.05; a long run of excess demand stops at the cap 175 and of excess supply at the
-    floor 100; with no demand, supply counts as an excess ratio of -1.
+    The ratio is clipped to [-1, 1] and the index to [100, 195].
+    Month 0 expects 150 MW: 225 asked against 150 available lifts 150 to 150 e^0.025;
+    150 against 300 lowers it by e^-0.05, and so does 0 against 600 (clipped); month 12
+    expects 187.5 MW, so 281.25 against 187.5 lifts it by e^0.025. A long run of excess
+    demand stops at the cap 195 and of excess supply at the floor 100.
     """
     m = market()
     assert m.lease_index_usd_per_kw_month == pytest.approx(150.0, rel=1e-12)
-    assert m.update_index(200.0, 100.0) == pytest.approx(150.0 * math.exp(0.025), rel=1e-12)
+    assert m.update_index(0, 225.0, 150.0) == pytest.approx(150.0 * math.exp(0.025), rel=1e-12)
     m = market()
-    assert m.update_index(100.0, 200.0) == pytest.approx(150.0 * math.exp(-0.05), rel=1e-12)
-    assert m.update_index(100.0, 100.0) == pytest.approx(150.0 * math.exp(-0.05), rel=1e-12)
-    path = [m.update_index(300.0, 0.0) for _ in range(20)]
-    assert np.all(np.diff(path) >= 0.0) and path[-1] == pytest.approx(175.0, rel=1e-12)
-    path = [m.update_index(100.0, 400.0) for _ in range(20)]
+    assert m.update_index(0, 150.0, 300.0) == pytest.approx(150.0 * math.exp(-0.05), rel=1e-12)
+    assert m.update_index(0, 0.0, 600.0) == pytest.approx(150.0 * math.exp(-0.1), rel=1e-12)
+    assert m.update_index(12, 281.25, 187.5) == pytest.approx(150.0 * math.exp(-0.075), rel=1e-12)
+    assert m.update_index(12, 187.5, 187.5) == pytest.approx(150.0 * math.exp(-0.075), rel=1e-12)
+    path = [m.update_index(5, 1000.0, 0.0) for _ in range(20)]
+    assert np.all(np.diff(path) >= 0.0) and path[-1] == pytest.approx(195.0, rel=1e-12)
+    path = [m.update_index(5, 0.0, 1000.0) for _ in range(20)]
     assert np.all(np.diff(path) <= 0.0) and path[-1] == pytest.approx(100.0, rel=1e-12)
-    assert m.update_index(0.0, 50.0) == pytest.approx(100.0, rel=1e-12)
-    assert m.update_index(0.0, 0.0) == pytest.approx(100.0, rel=1e-12)
+    with pytest.raises(IndexError):
+        m.update_index(60, 0.0, 0.0)
+
+
+def test_index_with_no_expected_demand_moves_by_the_sign_of_the_excess():
+    """Zero expected demand: any availability lowers the index one sensitivity, none keeps it."""
+    m = market(dataclasses.replace(QUIET, demand_mw_per_month=0.0))
+    assert m.update_index(0, 0.0, 0.0) == pytest.approx(150.0, rel=1e-12)
+    assert m.update_index(0, 0.0, 10.0) == pytest.approx(150.0 * math.exp(-0.05), rel=1e-12)
 
 
 def test_default_probability_is_the_monthly_share_of_the_annual_hazard():
@@ -252,13 +269,104 @@ def test_default_shock_multiplies_the_hazard_inside_its_window_only():
     assert extreme.default_probability(1, dt.date(2027, 4, 1)) < 1.0
 
 
-def test_nonminer_supply_grows_at_its_rate():
-    """Non-miner supply: 100 MW/month growing 20 %/yr, 120 MW at month 12."""
+def test_breakeven_index_is_build_cost_times_yield_over_margin():
+    """10 M$/MW IT x 0.15 / 0.85 per year = 1.7647 M$/MW-yr = 147.06 USD/kW-month.
+
+    Half the build cost halves it; the margin is the demand-weighted tenants' (0.6 x 0.9 +
+    0.4 x 0.8 = 0.86).
+    """
+    assert nonminer_breakeven_usd_per_kw_month(QUIET) == pytest.approx(
+        10e6 * 0.15 / 0.85 / 12_000, rel=1e-12
+    )
+    assert nonminer_breakeven_usd_per_kw_month(QUIET) == pytest.approx(147.0588, rel=1e-6)
+    cheap = dataclasses.replace(QUIET, nonminer_build_cost_usd_per_mw_it=5e6)
+    assert nonminer_breakeven_usd_per_kw_month(cheap) == pytest.approx(147.0588 / 2, rel=1e-6)
+    tenants = (
+        dataclasses.replace(QUIET.tenants[0], noi_margin=0.9),
+        dataclasses.replace(QUIET.tenants[1], noi_margin=0.8),
+    )
+    mixed = dataclasses.replace(QUIET, tenants=tenants)
+    assert nonminer_breakeven_usd_per_kw_month(mixed) == pytest.approx(
+        10e6 * 0.15 / 0.86 / 12_000, rel=1e-12
+    )
+
+
+def test_builders_start_the_trend_scaled_by_the_index_over_breakeven_to_the_elasticity():
+    """S_m = 100 x 1.2^((m + 48) / 12) x (I / I_be)^2.
+
+    At breakeven in month 0, 100 x 1.2^4 = 207.36 MW; 10 % above breakeven 1.21 x that;
+    12 months later 1.2 x; with elasticity 0 the index does not matter.
+    """
+    be = nonminer_breakeven_usd_per_kw_month(QUIET)
+    assert float(nonminer_starts_mw(QUIET, 0, be)) == pytest.approx(207.36, rel=1e-12)
+    assert float(nonminer_starts_mw(QUIET, 0, 1.1 * be)) == pytest.approx(207.36 * 1.21, rel=1e-12)
+    assert float(nonminer_starts_mw(QUIET, 12, be)) == pytest.approx(207.36 * 1.2, rel=1e-12)
+    flat = dataclasses.replace(QUIET, nonminer_supply_elasticity=0.0)
+    assert float(nonminer_starts_mw(flat, 0, 100.0)) == pytest.approx(207.36, rel=1e-12)
+
+
+def test_pipeline_at_the_start_delivers_the_trend_at_the_start_index():
+    """Builds under way at the start were started at the start index 150.
+
+    Month d < 48 receives 100 x 1.2^(d / 12) x (150 / 147.06)^2 (104.04 MW in month 0); the
+    pipeline is their sum, and nothing is delivered or vacant before month 0.
+    """
     m = market()
-    assert m.nonminer_supply_mw(0) == pytest.approx(100.0)
-    assert m.nonminer_supply_mw(12) == pytest.approx(120.0, rel=1e-12)
-    with pytest.raises(IndexError):
-        m.nonminer_supply_mw(60)
+    supply = m.nonminer
+    ratio2 = (150.0 / nonminer_breakeven_usd_per_kw_month(QUIET)) ** 2
+    expected = 100.0 * 1.2 ** (np.arange(48) / 12) * ratio2
+    np.testing.assert_allclose(supply.starts_mw[:48], expected, rtol=1e-12)
+    assert expected[0] == pytest.approx(104.04, abs=0.01)
+    assert supply.pipeline_mw == pytest.approx(expected.sum(), rel=1e-12)
+    assert supply.inventory_mw == supply.delivered_mw == 0.0
+    off = market(dataclasses.replace(QUIET, enabled=False)).nonminer
+    assert off.pipeline_mw == 0.0
+
+
+def test_what_starts_in_month_m_is_delivered_in_month_m_plus_lead_exactly():
+    """Lead 12: what starts in a month is delivered 12 months later, to the bit.
+
+    Starts follow an index path from 100 to 195; the pipeline moves by starts - deliveries
+    each month.
+    """
+    m = market(dataclasses.replace(QUIET, nonminer_lead_months=12))
+    supply, lead = m.nonminer, 12
+    index = np.linspace(100.0, 195.0, 60)
+    started, delivered = {}, {}
+    pipeline = supply.pipeline_mw
+    for k in range(60):
+        delivered[k] = supply.deliver(k)
+        started[k] = supply.start(float(index[k]))
+        assert started[k] == float(nonminer_starts_mw(m.params, k, float(index[k])))
+        assert supply.pipeline_mw == pytest.approx(pipeline + started[k] - delivered[k], rel=1e-12)
+        pipeline = supply.pipeline_mw
+    for k in range(60 - lead):
+        assert delivered[k + lead] == started[k]
+    assert started[0] < started[1]  # the index rises and the trend grows
+
+
+def test_nonminer_mw_are_conserved_delivered_equals_leased_plus_inventory_change():
+    """Random takes over 60 months: delivered = leased + inventory, to 1e-9 MW.
+
+    Taking more than the inventory is refused, and months go in order.
+    """
+    supply = market().nonminer
+    rng = np.random.default_rng(7)
+    delivered = leased = 0.0
+    for k in range(60):
+        delivered += supply.deliver(k)
+        take = supply.inventory_mw * rng.random()
+        supply.take(take)
+        leased += take
+        supply.start(150.0)
+        assert supply.inventory_mw >= 0.0
+    assert delivered == pytest.approx(leased + supply.inventory_mw, abs=1e-9)
+    with pytest.raises(ValueError, match="cannot lease"):
+        supply.take(supply.inventory_mw + 1.0)
+    with pytest.raises(ValueError, match="month 61 delivered after month 59"):
+        supply.deliver(61)
+    with pytest.raises(ValueError, match="deliver month 0 before starting builds"):
+        market().nonminer.start(150.0)
 
 
 def test_disabled_market_has_no_demand_and_no_requests():
@@ -321,8 +429,8 @@ def test_loader_rejects_bad_tenants_eras_and_index_bounds():
     bad["tenants"][1]["term_years_min"] = 11.0
     with pytest.raises(ParamError, match=r"tenants neocloud: term_years_max = 10.0"):
         build(AiDemandParams, bad, "s.toml", "ai_demand")
-    with pytest.raises(ParamError, match=r"lease_index_start_usd_per_kw_month = 180.0"):
-        build(AiDemandParams, {"lease_index_start_usd_per_kw_month": 180.0}, "s.toml", "ai")
+    with pytest.raises(ParamError, match=r"lease_index_start_usd_per_kw_month = 200.0"):
+        build(AiDemandParams, {"lease_index_start_usd_per_kw_month": 200.0}, "s.toml", "ai")
     with pytest.raises(ParamError, match=r"\[ai_demand\.tenants\[0\]\] demand_share = 1\.5"):
         build(
             AiDemandParams,
