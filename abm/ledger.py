@@ -45,6 +45,18 @@ class Ledger:
         self.cash_usd[firm] += usd
         self.flows[flow][firm] += usd
 
+    def pay_every_firm(self, flow: str, usd: np.ndarray) -> None:
+        """`pay` from every firm at once, one amount per firm."""
+        assert flow in OUTFLOWS, flow
+        self.cash_usd -= usd
+        self.flows[flow] += usd
+
+    def receive_every_firm(self, flow: str, usd: np.ndarray) -> None:
+        """`receive` by every firm at once, one amount per firm."""
+        assert flow in INFLOWS, flow
+        self.cash_usd += usd
+        self.flows[flow] += usd
+
     def mine(self, sat: np.ndarray, price_usd: float) -> None:
         """Credit every firm's treasury with the satoshis it mined today."""
         self.btc_sat += sat
@@ -55,6 +67,11 @@ class Ledger:
         """Sell satoshis from the treasury at `price_usd` per BTC."""
         self.btc_sat[firm] -= sat
         self.receive(firm, "btc_sales_usd", np.asarray(sat) * (price_usd / 1e8))
+
+    def sell_btc_every_firm(self, sat: np.ndarray, price_usd: float) -> None:
+        """`sell_btc` for every firm at once, one amount of satoshis per firm."""
+        self.btc_sat -= sat
+        self.receive_every_firm("btc_sales_usd", sat * (price_usd / 1e8))
 
     def take_period(self) -> dict[str, np.ndarray]:
         """The flows accumulated since the last call, then restart them at zero."""

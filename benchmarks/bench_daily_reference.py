@@ -129,10 +129,10 @@ class ReferenceModel(mesa.Model):
 def project_day(model: MiningModel, i: int) -> None:
     """The project's daily operations (step 2 and 4 of MiningModel.step) on day `i`."""
     industry = model.industry
-    spot_site, billed, marginal = industry.site_prices(model.spot[i])
-    run_share, th_running = industry.running_th(marginal, model.online_share[i])
+    online = None if model.all_online[i] else model.online_share[i]
+    th_running = industry.operate_today(model.spot[i], online)
     industry.pay_rewards(REWARD_SAT, th_running)
-    industry.bill_power(spot_site, billed, run_share, 1)
+    industry.bill_power_today(1)
 
 
 def compare(firm_factor: int, days: int, rounds: int) -> float:

@@ -88,7 +88,10 @@ class Industry:
         self.month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
         self.last_month_costs_usd = np.zeros(n_firms)
         self.mean_power_price_usd_per_mwh = np.nan
+        self.running_th_total = 0.0  # TH/s running today (`operate_today`)
+        self._opex_usd_per_mwh = np.array(finance.nonpower_opex_usd_per_mwh)  # 0-d: fast ufuncs
         self._daily: DailyArrays | None = None
+        self._newest = None  # (from, until, newest_generation()) for dates in [from, until)
         self._sites_of = self._machines_of = None  # RowsByOwner, once placed
 
     def tables_changed(self) -> None:
@@ -272,6 +275,21 @@ class Industry:
         run_share = self.running_mask(marginal_by_site) * online_by_region[d.vintage_region]
         return run_share, d.th * run_share
 
+    def operate_today(
+        self, spot_by_region: np.ndarray, online_by_region: np.ndarray | None
+    ) -> np.ndarray:
+        """Today's site prices and running vintages in one pass; TH/s running per vintage.
+
+        `online_by_region` None: every region fully online. The numbers `site_prices` and
+        `running_th` give (see `DailyArrays`); `running_th_total` is their sum, and
+        `bill_power_today` bills what ran. The array returned is reused the next day.
+        """
+        th_running = self.daily().operate(
+            spot_by_region, online_by_region, self.readings.hashprice_usd_per_ph_day
+        )
+        self.running_th_total = float(th_running.sum())
+        return th_running
+
     def pay_rewards(self, reward_sat: int, th_running: np.ndarray) -> int:
         """Every satoshi issued goes to firms pro rata to running hashrate (FPPS pools).
 
@@ -283,7 +301,7 @@ class Industry:
         self.ledger.mine(sat, price)
         self.firm_running_th = firm_th
         sold = np.floor(sat * self.btc_sell_share).astype(np.int64)
-        self.ledger.sell_btc(slice(None), sold, price)
+        self.ledger.sell_btc_every_firm(sold, price)
         return int(sat.sum())
 
     def bill_power(
@@ -293,25 +311,31 @@ class Industry:
 
         `spot_site` and `billed_usd_per_mwh` are today's `site_prices`.
         """
-        d, n = self.daily(), self.n_firms
+        d = self.daily()
         hours = HOURS_PER_DAY * dt_days
         used_mwh = np.bincount(d.site_bin, d.power_mw * run_share * hours, d.n_sites + 1)
-        used_mwh = used_mwh[: d.n_sites]
-        ppa_mwh = d.ppa_mw * hours
-        bill = np.where(d.is_ppa, ppa_mwh, used_mwh) * billed_usd_per_mwh
-        resale = np.where(d.resells, np.maximum(ppa_mwh - used_mwh, 0.0) * spot_site, 0.0)
-        opex = used_mwh * self.finance.nonpower_opex_usd_per_mwh
-        bill_f = np.bincount(d.firm_bin, bill, n + 1)[:n]
-        opex_f = np.bincount(d.firm_bin, opex, n + 1)[:n]
-        resale_f = np.bincount(d.firm_bin, resale, n + 1)[:n]
-        self.ledger.pay(slice(None), "power_cost_usd", bill_f)
-        self.ledger.pay(slice(None), "opex_usd", opex_f)
-        self.ledger.receive(slice(None), "resale_usd", resale_f)
-        self.month_costs_usd += bill_f + opex_f - resale_f
-        used = used_mwh.sum()
-        self.mean_power_price_usd_per_mwh = (
-            float((bill.sum() - resale.sum()) / used) if used > 0 else np.nan
+        opex = self.finance.nonpower_opex_usd_per_mwh
+        self._post_power(
+            *d.power_flows(used_mwh[: d.n_sites], spot_site, billed_usd_per_mwh, hours, opex)
         )
+
+    def bill_power_today(self, dt_days: int) -> None:
+        """`bill_power` for what `operate_today` ran, at its prices."""
+        d = self.daily()
+        hours = HOURS_PER_DAY * dt_days
+        self._post_power(
+            *d.power_flows_today(d.used_mwh_today(hours), hours, self._opex_usd_per_mwh)
+        )
+
+    def _post_power(self, by_firm: np.ndarray, mean_price_usd_per_mwh: float) -> None:
+        """Book each firm's power bill, opex and resale (rows of `by_firm`)."""
+        bill, opex, resale = by_firm
+        self.mean_power_price_usd_per_mwh = mean_price_usd_per_mwh
+        ledger = self.ledger
+        ledger.pay_every_firm("power_cost_usd", bill)
+        ledger.pay_every_firm("opex_usd", opex)
+        ledger.receive_every_firm("resale_usd", resale)
+        self.month_costs_usd += bill + opex - resale
 
     def close_month(self) -> None:
         """The month's power and opex become last month's (what firms keep cash for)."""
@@ -326,8 +350,14 @@ class Industry:
 
     def newest_generation(self) -> tuple[int, AsicGeneration]:
         """(index, AsicGeneration) of the newest generation on sale today."""
-        gen = self.asic.newest(self.readings.date)
-        return self.asic.generations.index(gen), gen
+        date, cached = self.readings.date, self._newest
+        if cached is None or not cached[0] <= date < cached[1]:
+            gen = self.asic.newest(date)
+            index = self.asic.generations.index(gen)
+            later = [g.release_date for g in self.asic.generations[index + 1 :]]
+            until = np.datetime64(later[0], "D") if later else np.datetime64("9999-12-31")
+            cached = self._newest = np.datetime64(gen.release_date, "D"), until, (index, gen)
+        return cached[2]
 
     def new_price_usd_per_th(self, generation: AsicGeneration) -> float:
         """Today's list price of a new machine of `generation`, USD/TH."""

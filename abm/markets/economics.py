@@ -33,6 +33,13 @@ def hashprice_usd_per_ph_day(difficulty: Any, reward_btc: Any, price_usd: Any) -
     86400e15 / (D * 2**32) blocks in expectation (Bitcoin Core: D * 2**32 hashes a block),
     each paying R BTC (subsidy and fees) worth P USD.
     """
+    if type(difficulty) is float and type(reward_btc) is float and type(price_usd) is float:
+        if not difficulty > 0:  # the daily step's case: the same float operations, no arrays
+            raise ValueError("difficulty must be > 0")
+        return np.float64(
+            reward_btc * price_usd * float(SECONDS_PER_DAY) * 1e15
+            / (difficulty * HASHES_PER_DIFFICULTY)
+        )
     d = np.asarray(difficulty, dtype=float)
     if np.any(d <= 0):
         raise ValueError("difficulty must be > 0")
