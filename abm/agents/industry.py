@@ -35,7 +35,6 @@ from abm.markets import economics as econ
 from abm.markets.asic import AsicGeneration, AsicMarket
 from abm.markets.economics import Contract
 from abm.markets.readings import MarketReadings
-from abm.payout import split_sat
 from abm.units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_DAY
 
 
@@ -85,7 +84,8 @@ class Industry:
         self.machine_value_usd_per_th = np.zeros(0)
         self.btc_sell_share = np.zeros(n_firms)
         self.firm_running_th = np.zeros(n_firms)
-        self.month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
+        self._month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
+        self._costs_booked: list[np.ndarray] = []  # days' (bill, opex, resale) not yet added
         self.last_month_costs_usd = np.zeros(n_firms)
         self.mean_power_price_usd_per_mwh = np.nan
         self.running_th_total = 0.0  # TH/s running today (`operate_today`)
@@ -297,12 +297,10 @@ class Industry:
         """
         price, n = self.readings.btc_price_usd, self.n_firms
         firm_th = np.bincount(self.daily().firm_of_vintage_bin, th_running, n + 1)[:n]
-        sat = split_sat(reward_sat, firm_th)
-        self.ledger.mine(sat, price)
         self.firm_running_th = firm_th
-        sold = np.floor(sat * self.btc_sell_share).astype(np.int64)
-        self.ledger.sell_btc_every_firm(sold, price)
-        return int(sat.sum())
+        # split (`split_sat`, exact to the satoshi) and posted when the ledger is next read
+        self.ledger.book_mining(reward_sat, firm_th, self.btc_sell_share.copy(), price)
+        return reward_sat
 
     def bill_power(
         self, spot_site: np.ndarray, billed_usd_per_mwh: np.ndarray, run_share, dt_days: int
@@ -323,9 +321,11 @@ class Industry:
         """`bill_power` for what `operate_today` ran, at its prices."""
         d = self.daily()
         hours = HOURS_PER_DAY * dt_days
-        self._post_power(
-            *d.power_flows_today(d.used_mwh_today(hours), hours, self._opex_usd_per_mwh)
+        by_firm, self.mean_power_price_usd_per_mwh = d.power_flows_today(
+            d.used_mwh_today(hours), hours, self._opex_usd_per_mwh
         )
+        self.ledger.book_power(by_firm)  # posted as `_post_power` does
+        self._costs_booked.append(by_firm)  # added to `month_costs_usd` when it is read
 
     def _post_power(self, by_firm: np.ndarray, mean_price_usd_per_mwh: float) -> None:
         """Book each firm's power bill, opex and resale (rows of `by_firm`)."""
@@ -336,6 +336,28 @@ class Industry:
         ledger.pay_every_firm("opex_usd", opex)
         ledger.receive_every_firm("resale_usd", resale)
         self.month_costs_usd += bill + opex - resale
+
+    @property
+    def month_costs_usd(self) -> np.ndarray:
+        """Per firm: power and opex less resale of the month under way, USD.
+
+        Days billed by `bill_power_today` are added when it is read, each day's
+        `bill + opex - resale` in day order, as adding them day by day would.
+        """
+        if self._costs_booked:
+            booked, self._costs_booked = np.stack(self._costs_booked), []
+            costs = np.empty((len(booked) + 1, self.n_firms))
+            costs[0] = self._month_costs_usd
+            np.add(booked[:, 0], booked[:, 1], out=costs[1:])
+            np.subtract(costs[1:], booked[:, 2], out=costs[1:])
+            np.add.accumulate(costs, axis=0, out=costs)
+            self._month_costs_usd[:] = costs[-1]
+        return self._month_costs_usd
+
+    @month_costs_usd.setter
+    def month_costs_usd(self, values: np.ndarray) -> None:
+        if values is not self.month_costs_usd:  # the days booked go to the array replaced
+            self._month_costs_usd = values
 
     def close_month(self) -> None:
         """The month's power and opex become last month's (what firms keep cash for)."""
