@@ -139,14 +139,18 @@ class Ledger:
     def pay(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash out of `firm` (or of every firm, given arrays) booked under `flow`."""
         assert flow in OUTFLOWS, flow
-        self.cash_usd[firm] -= usd
-        self.flows[flow][firm] += usd
+        if self._booked:
+            self._post_booked()
+        self._cash_usd[firm] -= usd
+        self._flows[flow][firm] += usd
 
     def receive(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash into `firm` booked under `flow`."""
         assert flow in INFLOWS, flow
-        self.cash_usd[firm] += usd
-        self.flows[flow][firm] += usd
+        if self._booked:
+            self._post_booked()
+        self._cash_usd[firm] += usd
+        self._flows[flow][firm] += usd
 
     def pay_every_firm(self, flow: str, usd: np.ndarray) -> None:
         """`pay` from every firm at once, one amount per firm."""

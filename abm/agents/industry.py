@@ -91,7 +91,7 @@ class Industry:
         self.running_th_total = 0.0  # TH/s running today (`operate_today`)
         self._opex_usd_per_mwh = np.array(finance.nonpower_opex_usd_per_mwh)  # 0-d: fast ufuncs
         self._daily: DailyArrays | None = None
-        self._newest = None  # (from, until, newest_generation()) for dates in [from, until)
+        self._newest = None  # (from, until, newest_generation(), last date asked): [from, until)
         self._sites_of = self._machines_of = None  # RowsByOwner, once placed
 
     def tables_changed(self) -> None:
@@ -195,11 +195,12 @@ class Industry:
         rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
         at = np.searchsorted(sites, f.site[rows])
         deployed = np.bincount(at, f.power_mw(rows), len(sites))
-        mining = s.mode[sites] == Mode.MINING
+        free = (s.gross_mw[sites] - deployed).tolist()
+        mining = (s.mode[sites] == Mode.MINING).tolist()
         return {
-            int(site): float(s.gross_mw[site] - deployed[k])
-            for k, site in enumerate(sites)
-            if mining[k]
+            site: free_mw
+            for site, free_mw, is_mining in zip(sites.tolist(), free, mining, strict=True)
+            if is_mining
         }
 
     # --- power prices by site ---------------------------------------------------------
@@ -373,12 +374,15 @@ class Industry:
     def newest_generation(self) -> tuple[int, AsicGeneration]:
         """(index, AsicGeneration) of the newest generation on sale today."""
         date, cached = self.readings.date, self._newest
+        if cached is not None and date is cached[3]:  # asked again on the same step
+            return cached[2]
         if cached is None or not cached[0] <= date < cached[1]:
             gen = self.asic.newest(date)
             index = self.asic.generations.index(gen)
             later = [g.release_date for g in self.asic.generations[index + 1 :]]
             until = np.datetime64(later[0], "D") if later else np.datetime64("9999-12-31")
-            cached = self._newest = np.datetime64(gen.release_date, "D"), until, (index, gen)
+            cached = np.datetime64(gen.release_date, "D"), until, (index, gen)
+        self._newest = (*cached[:3], date)
         return cached[2]
 
     def new_price_usd_per_th(self, generation: AsicGeneration) -> float:

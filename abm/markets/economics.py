@@ -50,6 +50,8 @@ def hashprice_usd_per_ph_day(difficulty: Any, reward_btc: Any, price_usd: Any) -
 
 def power_cost_usd_per_th_day(j_per_th: Any, power_usd_per_mwh: Any) -> Any:
     """Cost of powering one TH/s for a day at a power price, USD."""
+    if isinstance(j_per_th, float) and isinstance(power_usd_per_mwh, float):  # and np.float64
+        return np.float64(j_per_th * MWH_PER_TH_DAY_PER_J_PER_TH * power_usd_per_mwh)
     return np.asarray(j_per_th) * MWH_PER_TH_DAY_PER_J_PER_TH * power_usd_per_mwh
 
 
