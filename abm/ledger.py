@@ -78,21 +78,32 @@ class Ledger:
     def book_mining(
         self, reward_sat: int, weights: np.ndarray, sell_share: np.ndarray, price_usd: float
     ) -> None:
-        """A day's reward, split pro rata to `weights` (`split_sat`); each firm sells
-        `floor(sat * sell_share)` of its satoshis. Posted as `mine(sat, price_usd)` then
-        `sell_btc_every_firm(sold, price_usd)` would post them (the arrays are kept)."""
+        """A day's reward, split pro rata to `weights` (`split_sat`), and BTC sold.
+
+        Each firm sells `floor(sat * sell_share)` of its satoshis. Posted as
+        `mine(sat, price_usd)` then `sell_btc_every_firm(sold, price_usd)` would post them
+        (the arrays are kept, not copied).
+        """
         self._booked.append((reward_sat, weights, sell_share, price_usd))
 
     def book_power(self, by_firm: np.ndarray) -> None:
-        """A day's power bills, opex and resale (rows of `by_firm`), as `pay_every_firm`
-        (power_cost_usd, opex_usd) and `receive_every_firm` (resale_usd) would post them."""
+        """A day's power bills, opex and resale per firm (the rows of `by_firm`).
+
+        Posted as `pay_every_firm` (power_cost_usd, opex_usd) and `receive_every_firm`
+        (resale_usd) would post them.
+        """
         self._booked.append((by_firm,))
 
     def _post_booked(self) -> None:
         booked, self._booked = self._booked, []
         days = len(booked) // 2
-        if len(booked) < 2 or len(booked) % 2 or any(
-            len(mining) != 4 or len(power) != 1 for mining, power in zip(*[iter(booked)] * 2)
+        if (
+            len(booked) < 2
+            or len(booked) % 2
+            or any(
+                len(mining) != 4 or len(power) != 1
+                for mining, power in zip(booked[0::2], booked[1::2], strict=True)
+            )
         ):
             for entry in booked:  # not day after day of mining then power: one by one
                 if len(entry) == 4:

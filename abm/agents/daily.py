@@ -104,8 +104,11 @@ class DailyArrays:
         self._zero = np.zeros(())
 
     def hourly(self, hours: float) -> tuple[np.ndarray, ...]:
-        """Over `hours`: MWh a vintage uses when it runs; per site, the PPA MWh, those
-        resold if unused, and the PPA bill (PPA MWh at the agreed price)."""
+        """Per step of `hours`: MWh each vintage uses when it runs, and per site.
+
+        Returns (vintage MWh, PPA MWh, PPA MWh resold if unused, PPA bill at the agreed
+        price), computed once per step length.
+        """
         if hours not in self._by_hours:
             ppa_mwh = self.ppa_mw * hours
             self._by_hours[hours] = (

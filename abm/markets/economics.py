@@ -37,7 +37,10 @@ def hashprice_usd_per_ph_day(difficulty: Any, reward_btc: Any, price_usd: Any) -
         if not difficulty > 0:  # the daily step's case: the same float operations, no arrays
             raise ValueError("difficulty must be > 0")
         return np.float64(
-            reward_btc * price_usd * float(SECONDS_PER_DAY) * 1e15
+            reward_btc
+            * price_usd
+            * float(SECONDS_PER_DAY)
+            * 1e15
             / (difficulty * HASHES_PER_DIFFICULTY)
         )
     d = np.asarray(difficulty, dtype=float)
