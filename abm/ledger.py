@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from abm.payout import split_sat, split_sat_rows
+
 INFLOWS = (
     "btc_sales_usd",
     "resale_usd",
@@ -32,26 +34,154 @@ NONCASH = ("mining_revenue_usd", "btc_mined_sat")  # value of BTC mined; satoshi
 
 
 class Ledger:
-    """Cash (USD), BTC (satoshis) and the flows of the current period for every firm."""
+    """Cash (USD), BTC (satoshis) and the flows of the current period for every firm.
+
+    The daily step books its mining and power flows (`book_mining`, `book_power`) instead
+    of posting them: they are posted when a balance or a flow is next read (at the month's
+    end, in a run), all days at once, with the same numbers as posting them day by day
+    (`mine`, `sell_btc_every_firm`, `pay_every_firm`, `receive_every_firm`): integer
+    satoshis in any order, every float sum as the same running sum over the days
+    (`np.add.accumulate`, which adds row after row), `x - y` as `x + (-y)`.
+    """
 
     def __init__(self, cash_usd: np.ndarray, btc_sat: np.ndarray):
-        self.cash_usd = np.asarray(cash_usd, dtype=np.float64).copy()
-        self.btc_sat = np.asarray(btc_sat, dtype=np.int64).copy()
-        n = len(self.cash_usd)
-        self.flows = {name: np.zeros(n) for name in INFLOWS + OUTFLOWS + NONCASH[:1]}
-        self.flows["btc_mined_sat"] = np.zeros(n, dtype=np.int64)
+        self._cash_usd = np.asarray(cash_usd, dtype=np.float64).copy()
+        self._btc_sat = np.asarray(btc_sat, dtype=np.int64).copy()
+        n = len(self._cash_usd)
+        self._flows = {name: np.zeros(n) for name in INFLOWS + OUTFLOWS + NONCASH[:1]}
+        self._flows["btc_mined_sat"] = np.zeros(n, dtype=np.int64)
+        self._booked: list[tuple] = []  # days' flows not yet posted, oldest first
+
+    @property
+    def cash_usd(self) -> np.ndarray:
+        """Cash per firm, USD (change it in place)."""
+        if self._booked:
+            self._post_booked()
+        return self._cash_usd
+
+    @cash_usd.setter
+    def cash_usd(self, values: np.ndarray) -> None:  # `ledger.cash_usd -= x` ends here
+        if values is not self.cash_usd:
+            self._cash_usd[:] = values
+
+    @property
+    def btc_sat(self) -> np.ndarray:
+        """BTC held per firm, satoshis (change it in place)."""
+        if self._booked:
+            self._post_booked()
+        return self._btc_sat
+
+    @btc_sat.setter
+    def btc_sat(self, values: np.ndarray) -> None:  # `ledger.btc_sat -= x` ends here
+        if values is not self.btc_sat:
+            self._btc_sat[:] = values
+
+    @property
+    def flows(self) -> dict[str, np.ndarray]:
+        """Each flow of the current period per firm (change them in place)."""
+        if self._booked:
+            self._post_booked()
+        return self._flows
+
+    def book_mining(
+        self, reward_sat: int, weights: np.ndarray, sell_share: np.ndarray, price_usd: float
+    ) -> None:
+        """A day's reward, split pro rata to `weights` (`split_sat`), and BTC sold.
+
+        Each firm sells `floor(sat * sell_share)` of its satoshis. Posted as
+        `mine(sat, price_usd)` then `sell_btc_every_firm(sold, price_usd)` would post them
+        (the arrays are kept, not copied).
+        """
+        self._booked.append((reward_sat, weights, sell_share, price_usd))
+
+    def book_power(self, by_firm: np.ndarray) -> None:
+        """A day's power bills, opex and resale per firm (the rows of `by_firm`).
+
+        Posted as `pay_every_firm` (power_cost_usd, opex_usd) and `receive_every_firm`
+        (resale_usd) would post them.
+        """
+        self._booked.append((by_firm,))
+
+    def _post_booked(self) -> None:
+        booked, self._booked = self._booked, []
+        days = len(booked) // 2
+        if (
+            len(booked) < 2
+            or len(booked) % 2
+            or any(
+                len(mining) != 4 or len(power) != 1
+                for mining, power in zip(booked[0::2], booked[1::2], strict=True)
+            )
+        ):
+            for entry in booked:  # not day after day of mining then power: one by one
+                if len(entry) == 4:
+                    reward_sat, weights, sell_share, price_usd = entry
+                    sat = split_sat(reward_sat, weights)
+                    assert sat.sum() == reward_sat, "a reward was not paid to the satoshi"
+                    self.mine(sat, price_usd)
+                    self.sell_btc_every_firm(_sold(sat, sell_share), price_usd)
+                else:
+                    bill, opex, resale = entry[0]
+                    self.pay_every_firm("power_cost_usd", bill)
+                    self.pay_every_firm("opex_usd", opex)
+                    self.receive_every_firm("resale_usd", resale)
+            return
+        mining = booked[0::2]
+        rewards = np.array([entry[0] for entry in mining], dtype=np.int64)
+        sat = split_sat_rows(rewards, np.stack([entry[1] for entry in mining]))
+        assert (sat.sum(axis=1) == rewards).all(), "a reward was not paid to the satoshi"
+        sold = _sold(sat, np.stack([entry[2] for entry in mining]))
+        usd_per_sat = np.array([entry[3] / 1e8 for entry in mining])[:, None]
+        power = np.stack([entry[0] for entry in booked[1::2]])  # (days, 3, firms)
+        self._btc_sat += sat.sum(axis=0)
+        self._btc_sat -= sold.sum(axis=0)
+        self._flows["btc_mined_sat"] += sat.sum(axis=0)
+        revenue, sales = sat * usd_per_sat, sold * usd_per_sat  # as `mine` and `sell_btc`
+        names = ("mining_revenue_usd", "btc_sales_usd", "power_cost_usd", "opex_usd", "resale_usd")
+        n = len(self._cash_usd)
+        flows = np.empty((days + 1, len(names), n))
+        for k, name in enumerate(names):
+            flows[0, k] = self._flows[name]
+        flows[1:, 0], flows[1:, 1], flows[1:, 2:] = revenue, sales, power
+        np.add.accumulate(flows, axis=0, out=flows)
+        for k, name in enumerate(names):
+            self._flows[name][:] = flows[-1, k]
+        cash = np.empty((1 + 4 * days, n))  # cash, then each day: + sales - bill - opex + resale
+        cash[0] = self._cash_usd
+        cash[1::4] = sales
+        np.negative(power[:, 0], out=cash[2::4])
+        np.negative(power[:, 1], out=cash[3::4])
+        cash[4::4] = power[:, 2]
+        np.add.accumulate(cash, axis=0, out=cash)
+        self._cash_usd[:] = cash[-1]
 
     def pay(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash out of `firm` (or of every firm, given arrays) booked under `flow`."""
         assert flow in OUTFLOWS, flow
-        self.cash_usd[firm] -= usd
-        self.flows[flow][firm] += usd
+        if self._booked:
+            self._post_booked()
+        self._cash_usd[firm] -= usd
+        self._flows[flow][firm] += usd
 
     def receive(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash into `firm` booked under `flow`."""
         assert flow in INFLOWS, flow
-        self.cash_usd[firm] += usd
-        self.flows[flow][firm] += usd
+        if self._booked:
+            self._post_booked()
+        self._cash_usd[firm] += usd
+        self._flows[flow][firm] += usd
+
+    def pay_every_firm(self, flow: str, usd: np.ndarray) -> None:
+        """`pay` from every firm at once, one amount per firm."""
+        assert flow in OUTFLOWS, flow
+        self.cash_usd -= usd
+        self.flows[flow] += usd
+
+    def receive_every_firm(self, flow: str, usd: np.ndarray) -> None:
+        """`receive` by every firm at once, one amount per firm."""
+        assert flow in INFLOWS, flow
+        self.cash_usd += usd
+        self.flows[flow] += usd
 
     def mine(self, sat: np.ndarray, price_usd: float) -> None:
         """Credit every firm's treasury with the satoshis it mined today."""
@@ -64,9 +194,19 @@ class Ledger:
         self.btc_sat[firm] -= sat
         self.receive(firm, "btc_sales_usd", np.asarray(sat) * (price_usd / 1e8))
 
+    def sell_btc_every_firm(self, sat: np.ndarray, price_usd: float) -> None:
+        """`sell_btc` for every firm at once, one amount of satoshis per firm."""
+        self.btc_sat -= sat
+        self.receive_every_firm("btc_sales_usd", sat * (price_usd / 1e8))
+
     def take_period(self) -> dict[str, np.ndarray]:
         """The flows accumulated since the last call, then restart them at zero."""
         taken = {name: values.copy() for name, values in self.flows.items()}
         for values in self.flows.values():
             values[:] = 0
         return taken
+
+
+def _sold(sat: np.ndarray, sell_share: np.ndarray) -> np.ndarray:
+    """Satoshis each firm sells of `sat` mined: the floor of its share of them."""
+    return np.floor(sat * sell_share).astype(np.int64)

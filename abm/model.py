@@ -136,6 +136,7 @@ class MiningModel(mesa.Model):
         self.region_mean_usd_per_mwh = np.array([r.mean_price_usd_per_mwh for r in regions])
         self.spot = spot_price_paths(regions, self.dates, self.dt_days, rng_stream(root, "power"))
         self.online_share = 1.0 - offline_share_paths(p.shocks, self.dates, self.region_names)
+        self.all_online = (self.online_share == 1.0).all(axis=1)  # days with no outage
         self.asic = AsicMarket(p.asic)
 
     def _init_chain(self, root: np.random.SeedSequence) -> None:
@@ -278,15 +279,15 @@ class MiningModel(mesa.Model):
         r.btc_price_usd = self.btc.step(i, drift_rate, macro.neutral_rate)
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
-        spot_site, billed, marginal = industry.site_prices(self.spot[i])
-        run_share, th_running = industry.running_th(marginal, self.online_share[i])
-        hashrate_hs = float(th_running.sum()) * 1e12
+        online = None if self.all_online[i] else self.online_share[i]
+        th_running = industry.operate_today(self.spot[i], online)
+        hashrate_hs = industry.running_th_total * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
         r.height = self.chain.height
         self.total_paid_sat += industry.pay_rewards(mined.subsidy_sat + mined.fees_sat, th_running)
-        industry.bill_power(spot_site, billed, run_share, self.dt_days)
-        self.recorder.record_day(i, mined, tip_before, th_running)
+        industry.bill_power_today(self.dt_days)
+        self.recorder.record_day(i, mined, tip_before, th_running, industry.running_th_total)
         self._update_expectation()
         if i == self.n_steps - 1:
             self._month_end(date, quarter=False)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from abm.markets.readings import MarketReadings
     from abm.network.pools import PoolNetwork
 
+_max, _sum = np.maximum.reduce, np.add.reduce  # ndarray.max and .sum, without their wrappers
 DAY_FLOAT_COLUMNS = (  # in the order `Recorder.record_day` writes them
     "difficulty",
     "hashrate_eh",
@@ -141,22 +142,37 @@ class Recorder:
         self.steps_done = 0
 
     # --- daily ------------------------------------------------------------------------
-    def record_day(self, i: int, mined: ChainStep, tip_before_s: float, th_running) -> None:
-        """The step's chain events and series row, and the raw state security reads."""
+    def record_day(
+        self,
+        i: int,
+        mined: ChainStep,
+        tip_before_s: float,
+        th_running,
+        active_th: float | None = None,
+    ) -> None:
+        """The step's chain events and series row, and the raw state security reads.
+
+        `active_th` is `th_running`'s sum when the caller has it already.
+        """
         industry, chain, r = self.industry, self.chain, self.readings
         nonminer = self.hosting.market.nonminer
         d = industry.daily()
-        active_th = float(th_running.sum())
+        if active_th is None:
+            active_th = float(th_running.sum())
         curtailed = d.deployed_th - active_th  # economics or a shock keep them off
         mothballed = d.dormant_th
+        over_1h = over_2h = 0
         if mined.blocks:
-            times = np.concatenate(((tip_before_s,), mined.timestamps))
-            gaps = times[1:] - times[:-1]
-            mean_gap, max_gap = float(gaps.mean()), float(gaps.max())
-            over_1h, over_2h = np.count_nonzero(gaps > 3600), np.count_nonzero(gaps > 7200)
+            times = mined.timestamps
+            gaps = np.empty(len(times))
+            gaps[0] = times[0] - tip_before_s
+            np.subtract(times[1:], times[:-1], out=gaps[1:])
+            max_gap = float(_max(gaps))
+            mean_gap = float(_sum(gaps)) / len(gaps)  # what gaps.mean() computes
+            if max_gap > 3600:
+                over_1h, over_2h = np.count_nonzero(gaps > 3600), np.count_nonzero(gaps > 7200)
         else:
             mean_gap = max_gap = np.nan
-            over_1h = over_2h = 0
         for t in mined.retargets:
             self.events.add(
                 "retarget",
@@ -170,6 +186,7 @@ class Recorder:
             chain.height
         ):
             self.events.add("halving", height=chain.height)
+        elapsed_s = chain.clock_s - self.start_time_s
         self.series.floats[: len(DAY_FLOAT_COLUMNS), i] = (
             chain.difficulty,
             active_th / 1e6,  # hashrate_eh
@@ -193,9 +210,8 @@ class Recorder:
             nonminer.inventory_mw,
             nonminer.pipeline_mw,
             self.hosting.demand_mw,
-            sec.schedule_slip_s(
-                chain.clock_s - self.start_time_s, chain.height - self.start_height
-            ),
+            # sec.schedule_slip_s in floats: elapsed - 600 s per block
+            elapsed_s - sec.TARGET_BLOCK_INTERVAL_S * float(chain.height - self.start_height),
             industry.construction.mw_under_construction,
             industry.construction.mw_energized,  # new sites, since the start
         )
@@ -216,7 +232,7 @@ class Recorder:
         industry = self.industry
         d = industry.daily()
         owned_off = d.owned_th - th_running  # mothballed, curtailed or forced off
-        dormant_th = float(owned_off.sum())
+        dormant_th = float(_sum(owned_off))
         _, newest = industry.newest_generation()
         self.state.floats[:, i] = (  # in the order of STATE_COLUMNS
             active_th,

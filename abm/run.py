@@ -8,6 +8,7 @@ puts them in a folder as Parquet and JSON, all or nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import platform
 import subprocess
 import time
@@ -55,11 +56,12 @@ class RunResult:
         return out
 
 
+@functools.cache
 def git_commit() -> str | None:
     """Commit of the source tree the package runs from, if that tree is a git checkout.
 
     An installed copy (site-packages) inside some other repository gets None, not that
-    repository's commit.
+    repository's commit. Asked once per process (a `git` call costs more than a short run).
     """
     package = Path(abm.__file__).resolve().parent
     try:

@@ -129,10 +129,16 @@ class ReferenceModel(mesa.Model):
 def project_day(model: MiningModel, i: int) -> None:
     """The project's daily operations (step 2 and 4 of MiningModel.step) on day `i`."""
     industry = model.industry
-    spot_site, billed, marginal = industry.site_prices(model.spot[i])
-    run_share, th_running = industry.running_th(marginal, model.online_share[i])
+    online = None if model.all_online[i] else model.online_share[i]
+    th_running = industry.operate_today(model.spot[i], online)
     industry.pay_rewards(REWARD_SAT, th_running)
-    industry.bill_power(spot_site, billed, run_share, 1)
+    industry.bill_power_today(1)
+
+
+def month_end_reads(industry) -> None:
+    """What a month end reads first: the days booked are posted (part of the daily cost)."""
+    industry.ledger.cash_usd  # noqa: B018
+    industry.month_costs_usd  # noqa: B018
 
 
 def compare(firm_factor: int, days: int, rounds: int) -> float:
@@ -147,6 +153,9 @@ def compare(firm_factor: int, days: int, rounds: int) -> float:
         started = cpu_s()
         for i in range(days):
             project_day(model, i)
+            if i % 30 == 29:  # a month end reads the ledger: the days booked are posted
+                month_end_reads(industry)
+        month_end_reads(industry)
         project = cpu_s() - started
         started = cpu_s()
         for i in range(days):

@@ -36,7 +36,6 @@ from abm.markets import economics as econ
 from abm.markets.asic import AsicGeneration, AsicMarket
 from abm.markets.economics import Contract
 from abm.markets.readings import MarketReadings
-from abm.payout import split_sat
 from abm.units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_DAY
 
 
@@ -90,10 +89,14 @@ class Industry:
         self.machine_value_usd_per_th = np.zeros(0)
         self.btc_sell_share = np.zeros(n_firms)
         self.firm_running_th = np.zeros(n_firms)
-        self.month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
+        self._month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
+        self._costs_booked: list[np.ndarray] = []  # days' (bill, opex, resale) not yet added
         self.last_month_costs_usd = np.zeros(n_firms)
         self.mean_power_price_usd_per_mwh = np.nan
+        self.running_th_total = 0.0  # TH/s running today (`operate_today`)
+        self._opex_usd_per_mwh = np.array(finance.nonpower_opex_usd_per_mwh)  # 0-d: fast ufuncs
         self._daily: DailyArrays | None = None
+        self._newest = None  # (from, until, newest_generation(), last date asked): [from, until)
         self._sites_of = self._machines_of = None  # RowsByOwner, once placed
 
     def tables_changed(self) -> None:
@@ -232,11 +235,12 @@ class Industry:
         rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
         at = np.searchsorted(sites, f.site[rows])
         deployed = np.bincount(at, f.power_mw(rows), len(sites))
-        mining = s.mode[sites] == Mode.MINING
+        free = (s.gross_mw[sites] - deployed).tolist()
+        mining = (s.mode[sites] == Mode.MINING).tolist()
         return {
-            int(site): float(s.gross_mw[site] - deployed[k])
-            for k, site in enumerate(sites)
-            if mining[k]
+            site: free_mw
+            for site, free_mw, is_mining in zip(sites.tolist(), free, mining, strict=True)
+            if is_mining
         }
 
     # --- power prices by site ---------------------------------------------------------
@@ -312,6 +316,21 @@ class Industry:
         run_share = self.running_mask(marginal_by_site) * online_by_region[d.vintage_region]
         return run_share, d.th * run_share
 
+    def operate_today(
+        self, spot_by_region: np.ndarray, online_by_region: np.ndarray | None
+    ) -> np.ndarray:
+        """Today's site prices and running vintages in one pass; TH/s running per vintage.
+
+        `online_by_region` None: every region fully online. The numbers `site_prices` and
+        `running_th` give (see `DailyArrays`); `running_th_total` is their sum, and
+        `bill_power_today` bills what ran. The array returned is reused the next day.
+        """
+        th_running = self.daily().operate(
+            spot_by_region, online_by_region, self.readings.hashprice_usd_per_ph_day
+        )
+        self.running_th_total = float(th_running.sum())
+        return th_running
+
     def pay_rewards(self, reward_sat: int, th_running: np.ndarray) -> int:
         """Every satoshi issued goes to firms pro rata to running hashrate (FPPS pools).
 
@@ -319,12 +338,10 @@ class Industry:
         """
         price, n = self.readings.btc_price_usd, self.n_firms
         firm_th = np.bincount(self.daily().firm_of_vintage_bin, th_running, n + 1)[:n]
-        sat = split_sat(reward_sat, firm_th)
-        self.ledger.mine(sat, price)
         self.firm_running_th = firm_th
-        sold = np.floor(sat * self.btc_sell_share).astype(np.int64)
-        self.ledger.sell_btc(slice(None), sold, price)
-        return int(sat.sum())
+        # split (`split_sat`, exact to the satoshi) and posted when the ledger is next read
+        self.ledger.book_mining(reward_sat, firm_th, self.btc_sell_share.copy(), price)
+        return reward_sat
 
     def bill_power(
         self, spot_site: np.ndarray, billed_usd_per_mwh: np.ndarray, run_share, dt_days: int
@@ -333,25 +350,55 @@ class Industry:
 
         `spot_site` and `billed_usd_per_mwh` are today's `site_prices`.
         """
-        d, n = self.daily(), self.n_firms
+        d = self.daily()
         hours = HOURS_PER_DAY * dt_days
         used_mwh = np.bincount(d.site_bin, d.power_mw * run_share * hours, d.n_sites + 1)
-        used_mwh = used_mwh[: d.n_sites]
-        ppa_mwh = d.ppa_mw * hours
-        bill = np.where(d.is_ppa, ppa_mwh, used_mwh) * billed_usd_per_mwh
-        resale = np.where(d.resells, np.maximum(ppa_mwh - used_mwh, 0.0) * spot_site, 0.0)
-        opex = used_mwh * self.finance.nonpower_opex_usd_per_mwh
-        bill_f = np.bincount(d.firm_bin, bill, n + 1)[:n]
-        opex_f = np.bincount(d.firm_bin, opex, n + 1)[:n]
-        resale_f = np.bincount(d.firm_bin, resale, n + 1)[:n]
-        self.ledger.pay(slice(None), "power_cost_usd", bill_f)
-        self.ledger.pay(slice(None), "opex_usd", opex_f)
-        self.ledger.receive(slice(None), "resale_usd", resale_f)
-        self.month_costs_usd += bill_f + opex_f - resale_f
-        used = used_mwh.sum()
-        self.mean_power_price_usd_per_mwh = (
-            float((bill.sum() - resale.sum()) / used) if used > 0 else np.nan
+        opex = self.finance.nonpower_opex_usd_per_mwh
+        self._post_power(
+            *d.power_flows(used_mwh[: d.n_sites], spot_site, billed_usd_per_mwh, hours, opex)
         )
+
+    def bill_power_today(self, dt_days: int) -> None:
+        """`bill_power` for what `operate_today` ran, at its prices."""
+        d = self.daily()
+        hours = HOURS_PER_DAY * dt_days
+        by_firm, self.mean_power_price_usd_per_mwh = d.power_flows_today(
+            d.used_mwh_today(hours), hours, self._opex_usd_per_mwh
+        )
+        self.ledger.book_power(by_firm)  # posted as `_post_power` does
+        self._costs_booked.append(by_firm)  # added to `month_costs_usd` when it is read
+
+    def _post_power(self, by_firm: np.ndarray, mean_price_usd_per_mwh: float) -> None:
+        """Book each firm's power bill, opex and resale (rows of `by_firm`)."""
+        bill, opex, resale = by_firm
+        self.mean_power_price_usd_per_mwh = mean_price_usd_per_mwh
+        ledger = self.ledger
+        ledger.pay_every_firm("power_cost_usd", bill)
+        ledger.pay_every_firm("opex_usd", opex)
+        ledger.receive_every_firm("resale_usd", resale)
+        self.month_costs_usd += bill + opex - resale
+
+    @property
+    def month_costs_usd(self) -> np.ndarray:
+        """Per firm: power and opex less resale of the month under way, USD.
+
+        Days billed by `bill_power_today` are added when it is read, each day's
+        `bill + opex - resale` in day order, as adding them day by day would.
+        """
+        if self._costs_booked:
+            booked, self._costs_booked = np.stack(self._costs_booked), []
+            costs = np.empty((len(booked) + 1, self.n_firms))
+            costs[0] = self._month_costs_usd
+            np.add(booked[:, 0], booked[:, 1], out=costs[1:])
+            np.subtract(costs[1:], booked[:, 2], out=costs[1:])
+            np.add.accumulate(costs, axis=0, out=costs)
+            self._month_costs_usd[:] = costs[-1]
+        return self._month_costs_usd
+
+    @month_costs_usd.setter
+    def month_costs_usd(self, values: np.ndarray) -> None:
+        if values is not self.month_costs_usd:  # the days booked go to the array replaced
+            self._month_costs_usd = values
 
     def close_month(self) -> None:
         """The month's power and opex become last month's (what firms keep cash for)."""
@@ -366,8 +413,17 @@ class Industry:
 
     def newest_generation(self) -> tuple[int, AsicGeneration]:
         """(index, AsicGeneration) of the newest generation on sale today."""
-        gen = self.asic.newest(self.readings.date)
-        return self.asic.generations.index(gen), gen
+        date, cached = self.readings.date, self._newest
+        if cached is not None and date is cached[3]:  # asked again on the same step
+            return cached[2]
+        if cached is None or not cached[0] <= date < cached[1]:
+            gen = self.asic.newest(date)
+            index = self.asic.generations.index(gen)
+            later = [g.release_date for g in self.asic.generations[index + 1 :]]
+            until = np.datetime64(later[0], "D") if later else np.datetime64("9999-12-31")
+            cached = np.datetime64(gen.release_date, "D"), until, (index, gen)
+        self._newest = (*cached[:3], date)
+        return cached[2]
 
     def new_price_usd_per_th(self, generation: AsicGeneration) -> float:
         """Today's list price of a new machine of `generation`, USD/TH."""

@@ -124,6 +124,7 @@ class AsicMarket:
         self.params = params
         self.generations = tuple(sorted(params.generations, key=lambda g: g.release_date))
         self._release_days = np.array([g.release_date for g in self.generations], "datetime64[D]")
+        self._decline: dict[tuple, float] = {}  # (generation, date) -> exp(-decline * years)
 
     def generations_available(self, date: dt.date | np.datetime64) -> list[AsicGeneration]:
         """Generations released on or before `date`, oldest first."""
@@ -155,17 +156,24 @@ class AsicMarket:
             ValueError: if the generation is not released by `date`.
         """
         p = self.params
-        day = as_date(date)
-        if day < generation.release_date:
-            raise ValueError(
-                f"{generation.name} is released on {generation.release_date}, not by {day}"
-            )
-        years = (day - generation.release_date).days / DAYS_PER_YEAR
+        key = (generation.name, date)
+        decline = self._decline.get(key)
+        if decline is None:  # once per generation and date: the model asks every day
+            if isinstance(date, np.datetime64):  # days since release, as the dates give it
+                released = np.datetime64(generation.release_date, "D")
+                days = int((date.astype("datetime64[D]") - released).astype(np.int64))
+            else:
+                days = (as_date(date) - generation.release_date).days
+            if days < 0:
+                raise ValueError(
+                    f"{generation.name} is released on {generation.release_date}, "
+                    f"not by {as_date(date)}"
+                )
+            years = days / DAYS_PER_YEAR
+            decline = self._decline[key] = np.exp(-p.new_price_decline_per_year * years)
         ratio = hashprice_usd_per_ph_day / p.reference_hashprice_usd_per_ph_day
         return float(
-            generation.new_price_usd_per_th
-            * ratio**p.new_price_hashprice_elasticity
-            * np.exp(-p.new_price_decline_per_year * years)
+            generation.new_price_usd_per_th * ratio**p.new_price_hashprice_elasticity * decline
         )
 
     def secondary_price_usd_per_th(

@@ -33,6 +33,16 @@ def hashprice_usd_per_ph_day(difficulty: Any, reward_btc: Any, price_usd: Any) -
     86400e15 / (D * 2**32) blocks in expectation (Bitcoin Core: D * 2**32 hashes a block),
     each paying R BTC (subsidy and fees) worth P USD.
     """
+    if type(difficulty) is float and type(reward_btc) is float and type(price_usd) is float:
+        if not difficulty > 0:  # the daily step's case: the same float operations, no arrays
+            raise ValueError("difficulty must be > 0")
+        return np.float64(
+            reward_btc
+            * price_usd
+            * float(SECONDS_PER_DAY)
+            * 1e15
+            / (difficulty * HASHES_PER_DIFFICULTY)
+        )
     d = np.asarray(difficulty, dtype=float)
     if np.any(d <= 0):
         raise ValueError("difficulty must be > 0")
@@ -43,6 +53,8 @@ def hashprice_usd_per_ph_day(difficulty: Any, reward_btc: Any, price_usd: Any) -
 
 def power_cost_usd_per_th_day(j_per_th: Any, power_usd_per_mwh: Any) -> Any:
     """Cost of powering one TH/s for a day at a power price, USD."""
+    if isinstance(j_per_th, float) and isinstance(power_usd_per_mwh, float):  # and np.float64
+        return np.float64(j_per_th * MWH_PER_TH_DAY_PER_J_PER_TH * power_usd_per_mwh)
     return np.asarray(j_per_th) * MWH_PER_TH_DAY_PER_J_PER_TH * power_usd_per_mwh
 
 
