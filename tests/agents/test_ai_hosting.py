@@ -453,22 +453,26 @@ MIGRATION_SEEDS = (1, 2, 3)
 
 
 def migration_overrides() -> dict:
-    """Every listed site AI-suitable, liquid-ready (readiness about 0.8), optimistic, no hurdle.
+    """Listed sites all AI-suitable and liquid-ready, firms optimistic; no private site suits.
+
+    Listed readiness is about 0.8 and no listed firm has a hurdle.
 
     Demand 20 GW IT a month with no non-miner supply, and conversion at 0.1 M$/MW IT: the
     listed firms lease most of their MW at the first award (about 4 GW IT of 8 GW gross).
     """
     groups = groups_with(
         "ai_boom",
-        ai_suitable_share=lambda g: 1.0 if g["listed"] else g["ai_suitable_share"],
+        fiber_km_median=lambda g: 0.0 if g["listed"] else 1e6,  # past the 150 km screen
         cooling_weights=lambda g: [0.0, 0.0, 0.0, 1.0] if g["listed"] else g["cooling_weights"],
         ai_optimism_mean=lambda g: 1.0 if g["listed"] else g["ai_optimism_mean"],
-        ai_optimism_sd=lambda g: 0.0 if g["listed"] else g["ai_optimism_sd"],
         hurdle_mean=lambda g: 0.0 if g["listed"] else g["hurdle_mean"],
         hurdle_sd=lambda g: 0.0 if g["listed"] else g["hurdle_sd"],
     )
     return {
         "population.groups": groups,
+        "population.draw.ai_optimism_sd": 0.0,
+        "population.suitability.min_site_mw": 0.0,  # suitable: the fiber screen alone
+        "population.suitability.min_score": 0.0,
         "ai.demand_mw_per_month": 20_000.0,
         "ai.nonminer_supply_mw_per_month": 0.0,
         "conversion.full_capex_usd_per_mw_it": 1e5,

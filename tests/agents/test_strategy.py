@@ -2,12 +2,13 @@
 
 * closed forms of `abm.agents.strategy` on hand-computed cases;
 * a firm without an AI-suitable site never converts: twin named firms, identical but for
-  `ai_suitable`, in ai_boom with the listed group unsuitable;
+  `ai_suitable`, in ai_boom with the listed group's sites beyond tenants' fiber screen;
 * herding: `strategy.herding_strength` 0 vs 1 over 6 paired seeds, in an ai_boom where every
-  listed site is AI-suitable and firms doubt they can win leases (AI optimism 0.1 +- 0.15),
-  so beliefs, and therefore peers, decide who pivots. A firm's pivot date is its first
-  `ai_team_hired` event (the quarter it first offers a site; it signs its first lease the
-  next month); runs end 2027-12-31 (8 quarterly reviews).
+  listed site and no private one is AI-suitable (`LISTED_ONLY_SUITABLE`) and firms doubt
+  they can win leases (AI optimism 0.1 +- 0.15), so beliefs, and therefore peers, decide
+  who pivots. A firm's pivot date is its first `ai_team_hired` event (the quarter it first
+  offers a site; it signs its first lease the next month); runs end 2027-12-31 (8 quarterly
+  reviews).
 """
 
 from __future__ import annotations
@@ -39,6 +40,24 @@ def groups_with(scenario: str, **changes) -> list[dict]:
         for key, value in changes.items():
             group[key] = value(group) if callable(value) else value
     return groups
+
+
+BEYOND_FIBER_KM = 1e6  # far past tenants' fiber screen: no site of the group is suitable
+LISTED_ONLY_SUITABLE = {
+    # every listed site at a fiber node and through both screens, every private one past
+    # the fiber screen: with no minimum score, suitability is the fiber screen alone
+    "population.suitability.min_site_mw": 0.0,
+    "population.suitability.min_score": 0.0,
+}
+
+
+def listed_only_suitable(scenario: str, **changes) -> list[dict]:
+    """The scenario's groups, listed ones at 0 km from fiber, private ones past the screen."""
+    return groups_with(
+        scenario,
+        fiber_km_median=lambda g: 0.0 if g["listed"] else BEYOND_FIBER_KM,
+        **changes,
+    )
 
 
 def stepped(scenario: str, seed: int, **overrides) -> abm.MiningModel:
@@ -122,7 +141,7 @@ def test_a_firm_without_a_suitable_site_never_converts(seed):
             "population.firms": firms,
             "population.groups": groups_with(
                 "ai_boom",
-                ai_suitable_share=lambda g: 0.0 if g["listed"] else g["ai_suitable_share"],
+                fiber_km_median=lambda g: BEYOND_FIBER_KM if g["listed"] else g["fiber_km_median"],
             ),
             "run.end_date": "2027-12-31",
         },
@@ -155,14 +174,10 @@ HERDING = (0.0, 1.0)
 
 
 def herding_overrides(strength: float) -> dict:
-    groups = groups_with(
-        "ai_boom",
-        ai_optimism_mean=0.1,
-        ai_optimism_sd=0.15,
-        ai_suitable_share=lambda g: 1.0 if g["listed"] else g["ai_suitable_share"],
-    )
     return {
-        "population.groups": groups,
+        "population.groups": listed_only_suitable("ai_boom", ai_optimism_mean=0.1),
+        "population.draw.ai_optimism_sd": 0.15,
+        **LISTED_ONLY_SUITABLE,
         "strategy.herding_strength": strength,
         "run.end_date": "2027-12-31",
     }
