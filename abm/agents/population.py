@@ -2,9 +2,8 @@
 
 Groups (listed miners, private and regional blocs) share out the starting network hashrate;
 each firm gets sites (region, power contract, cooling, AI readiness, fiber distance, water),
-a fleet by ASIC
-generation, a treasury, and debt tranches sized from a drawn leverage. No firm is labelled
-winner or loser: outcomes are read off the run.
+a fleet by ASIC generation, a treasury, and debt tranches sized from a drawn leverage. No
+firm is labelled winner or loser: outcomes are read off the run.
 """
 
 from __future__ import annotations
