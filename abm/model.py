@@ -205,6 +205,18 @@ class MiningModel(mesa.Model):
             self.spot[: p.network.start_hashrate_window_days],
             np.array([seed.utilization for seed in seeds]),
         )
+        suitability = pop.suitability
+        industry.rate_ai_suitability(
+            suitability,
+            np.array([name in suitability.tenant_regions for name in self.region_names]),
+            np.array(
+                [
+                    np.nan if site.stated_suitable is None else float(site.stated_suitable)
+                    for seed in seeds
+                    for site in seed.sites
+                ]
+            ),
+        )
         industry.revalue_machines()
         listed = np.array([seed.listed for seed in seeds])
         self.capital = CapitalMarket(industry, listed, p.capital, self.readings, self.events)

@@ -21,6 +21,7 @@ from abm.agents.finance import FinanceParams
 from abm.agents.fleet import FleetPolicyParams
 from abm.agents.leasing import ConversionParams
 from abm.agents.population import DrawParams, FirmParams, GroupParams
+from abm.agents.siting import SuitabilityParams
 from abm.agents.strategy import StrategyParams
 from abm.catalog import SCENARIO_DIR, find, merge, read_scenario_tree
 from abm.catalog import list_scenarios as list_scenarios
@@ -76,6 +77,9 @@ class PopulationParams:
     groups: tuple[GroupParams, ...] = param((), doc="firm groups drawn at random")
     firms: tuple[FirmParams, ...] = param((), doc="firms given one by one")
     draw: DrawParams = param(DrawParams(), doc="how drawn firms scatter around group means")
+    suitability: SuitabilityParams = param(
+        SuitabilityParams(), doc="what AI tenants require of a site"
+    )
 
 
 @dataclasses.dataclass(frozen=True)

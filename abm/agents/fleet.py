@@ -99,7 +99,7 @@ class Table:
 
 
 class Sites(Table):
-    """Energized sites: power, contract, cooling, readiness, mode, owner."""
+    """Energized sites: power, contract, cooling, readiness, AI siting, mode, owner."""
 
     _columns: ClassVar[dict[str, type]] = {
         "firm": np.int64,
@@ -112,7 +112,11 @@ class Sites(Table):
         "spot_markup_usd_per_mwh": np.float64,
         "cooling": np.int64,  # Cooling
         "readiness": np.float64,  # AI readiness score in [0, 1]
-        "ai_suitable": np.bool_,
+        "fiber_km": np.float64,  # to long-haul fiber or a metro (latency)
+        "water": np.bool_,  # water or heat rejection for liquid cooling
+        "tenant_region": np.bool_,  # in a grid AI tenants accept
+        "ai_suitability": np.float64,  # siting.ai_suitability score in [0, 1]
+        "ai_suitable": np.bool_,  # passes tenants' screens: offered to them at all
         "mode": np.int64,  # Mode
     }
 

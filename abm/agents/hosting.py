@@ -98,8 +98,10 @@ class AiHosting:
     def score(self, site: int) -> float:
         """Readiness-adjusted score tenants give a site's offer.
 
-        Readiness, plus the firm's track record of MW delivered on time, plus a bonus for
-        contracted firm power (tenants sign 10-15 year leases on power they can count on).
+        Readiness, less a markdown for the site's shortfall from an ideal AI site (its
+        `ai_suitability` below 1: scale, fiber, water, region), plus the firm's track record
+        of MW delivered on time, plus a bonus for contracted firm power (tenants sign 10-15
+        year leases on power they can count on).
         """
         s = self.industry.sites
         firm = int(s.firm[site])
@@ -108,7 +110,8 @@ class AiHosting:
         )
         if s.contract[site] == Contract.FIXED_PPA:
             bonus += self.params.firm_power_score_bonus
-        return float(s.readiness[site]) + bonus
+        shortfall = self.params.site_shortfall_weight * (1.0 - s.ai_suitability[site])
+        return float(s.readiness[site] - shortfall) + bonus
 
     # --- the start state -------------------------------------------------------------------
     def book_start_leases(self, firm: int, region: int, leases: tuple[StartLeaseParams, ...]):

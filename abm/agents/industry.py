@@ -29,6 +29,7 @@ from abm.agents.fleet import (
     Sites,
 )
 from abm.agents.population import FirmSeed
+from abm.agents.siting import SuitabilityParams, ai_suitability, is_suitable
 from abm.chain import COIN_SAT
 from abm.events import EventLog
 from abm.ledger import Ledger
@@ -121,7 +122,9 @@ class Industry:
         for f, seed in enumerate(seeds):
             first_site = self.sites.n
             for site in seed.sites:
-                self.sites.append(firm=f, mode=Mode.MINING, **vars(site))
+                attributes = dataclasses.asdict(site)
+                del attributes["stated_suitable"]  # applied by rate_ai_suitability
+                self.sites.append(firm=f, mode=Mode.MINING, **attributes)
             for v in seed.vintages:
                 self.fleet.append(
                     firm=f,
@@ -163,6 +166,23 @@ class Industry:
         )
         self.tables_changed()
 
+    def rate_ai_suitability(
+        self, params: SuitabilityParams, tenant_regions: np.ndarray, stated: np.ndarray
+    ) -> None:
+        """Score every site as tenants screen it, once sites are sized to their machines.
+
+        `tenant_regions` flags each power region tenants accept; `stated` holds, per site,
+        1 or 0 where the scenario states the tenants' verdict (named firms' public deals)
+        and NaN where the verdict follows from the score.
+        """
+        s = self.sites
+        s.tenant_region[:] = tenant_regions[s.region]
+        s.ai_suitability[:] = ai_suitability(
+            s.gross_mw, s.fiber_km, s.water, s.tenant_region, params
+        )
+        derived = is_suitable(s.ai_suitability, s.gross_mw, s.fiber_km, params)
+        s.ai_suitable[:] = np.where(np.isnan(stated), derived, stated == 1.0)
+
     def add_ai_site(self, firm: int, region: int, gross_mw: float, mode: int) -> int:
         """A site built for an AI tenant (liquid-ready, fully ready); returns its row.
 
@@ -176,6 +196,9 @@ class Industry:
             contract=Contract.SPOT,
             cooling=Cooling.LIQUID_READY,
             readiness=1.0,
+            water=True,
+            tenant_region=True,
+            ai_suitability=1.0,
             ai_suitable=True,
             mode=mode,
         )
@@ -606,6 +629,7 @@ class Industry:
             "ppa_years_left": mw_mean(is_ppa * years_left),
             "readiness": mw_mean(s.readiness),
             "ai_suitable_share": mw_mean(s.ai_suitable.astype(float)),
+            "ai_suitability": mw_mean(s.ai_suitability),
             "j_per_th": np.divide(power, th, out=np.full(n, np.nan), where=th > 0),
             "site_mw": mw,
         }

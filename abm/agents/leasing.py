@@ -85,6 +85,12 @@ class ConversionParams:
     firm_power_score_bonus: float = param(
         0.1, lo=0.0, hi=1.0, doc="score tenants add for contracted firm power (a PPA) (assumption)"
     )
+    site_shortfall_weight: float = param(
+        0.2,
+        lo=0.0,
+        hi=1.0,
+        doc="score tenants take off per unit of AI suitability below 1 (assumption)",
+    )
     track_record_weight: float = param(
         0.15, lo=0.0, doc="score added per log(1 + MW delivered on time / scale) (assumption)"
     )

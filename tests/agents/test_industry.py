@@ -399,12 +399,13 @@ def test_firm_indicators_are_finite_mw_weighted_means_with_shares_in_0_1(industr
         "ppa_years_left",
         "readiness",
         "ai_suitable_share",
+        "ai_suitability",
         "j_per_th",
         "site_mw",
     }
     for name, values in ind.items():
         assert values.shape == (n,) and np.isfinite(values).all(), name
-    for share in ("long_contract_share", "readiness", "ai_suitable_share"):
+    for share in ("long_contract_share", "readiness", "ai_suitable_share", "ai_suitability"):
         assert ((ind[share] >= 0) & (ind[share] <= 1)).all(), share
     assert 0 < ind["long_contract_share"].mean() < 1  # a mix of PPA and other firms
     mw = np.bincount(s.firm, s.gross_mw, n)

