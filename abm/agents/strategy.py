@@ -4,7 +4,7 @@ Values are present values per MW over the strategy horizon, at the firm's cost o
 The mining value follows the firm's expected hashprice path (its adaptive expectation,
 declining with difficulty growth, halved at each halving); the lease value is rent times
 the NOI margin, with its escalator. Peers who pivoted raise a firm's belief that it can win
-a lease (herding), so pivots can cluster in time.
+a lease (herding): it draws more firms into AI (measured in tests/agents/test_strategy.py).
 """
 
 from __future__ import annotations
