@@ -1,7 +1,7 @@
 """Small stored results the figure tests draw from, each made once per session.
 
 - `smoke`: the shipped 2 x 2 grid, one seed per point, three months (no AI, no bankruptcy);
-- `banded`: two design points x three seeds, two months;
+- `banded`: two design points x three seeds, two months, drawn firms only (no AI yet);
 - `sobol`: a Sobol sweep (N = 2, second order), analyzed by `abm analyze` for two outputs;
 - `china`: the china_2021 replay, three seeds;
 - `single`: `abm run baseline_2026 --seed 1` to September 2028, across the 2028 halving
@@ -24,7 +24,7 @@ BANDED = {
     "base": "baseline_2026",
     "replicates": 3,
     "root_seed": 4,
-    "overrides": {"run": {"end_date": "2026-02-28"}},
+    "overrides": {"run": {"end_date": "2026-02-28"}, "population": {"firms": []}},
     "parameters": {"btc_price": {"volatility_per_year": [0.3, 0.7]}},
 }
 SOBOL = {
