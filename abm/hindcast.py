@@ -215,8 +215,9 @@ TARGETS: tuple[Target, ...] = (
         20.0,
         "19-20 Feb 2026: 144.40 T, +14.7 % (CoinDesk 2026-02-20) [S]",
         _first_retarget_pct("2026-02-13", "2026-02-26"),
-        soft_because="no machines are added in this version: hashrate recovers only by "
-        "restarting what curtailed (endogenous capacity is issue 11's next step)",
+        soft_because="new sites take 12 months and none is started in 2026 at its "
+        "hashprice; the start state has no 2025 build pipeline, so hashrate comes back only "
+        "by restarting what curtailed",
     ),
     Target(
         "difficulty_change_h1_pct",
@@ -227,8 +228,9 @@ TARGETS: tuple[Target, ...] = (
         -3.7,
         "148.26 T (25 Dec 2025) -> 133.87 T (26 Jun 2026) [P, W]; +-6 points",
         _difficulty_change_to_pct("2026-06-30"),
-        soft_because="capacity is fixed in this version: when BTC falls, hashrate only "
-        "curtails, while in 2026 new machines kept arriving",
+        soft_because="no site was under construction at the start and none is started "
+        "in 2026, so when BTC falls hashrate only curtails, while in 2026 new machines kept "
+        "arriving from 2025 orders",
     ),
     Target(
         "negative_retargets_h1",
@@ -321,7 +323,9 @@ TARGETS: tuple[Target, ...] = (
         92_000.0,
         "CoinShares 79,995 for Q4 2025 [S]; JPMorgan 77-90k in Q1 2026 [S, W]",
         _listed_cash_cost_per_btc("2026-01-01", "2026-03-31"),
-        soft_because="cost calibration is issue 11's next step; no CoinShares Q1 2026 figure",
+        soft_because="not calibrated: the named firms' power prices are energy contracts "
+        "(3-5.6 c/kWh), without the delivery charges and hosting fees in reported cash costs; "
+        "no CoinShares Q1 2026 figure",
     ),
 )
 
