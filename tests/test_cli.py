@@ -223,7 +223,8 @@ def test_params_lists_every_parameter_with_unit_range_doc_and_source(capsys):
     )
     assert out[at + 2] == "    set in baseline_2026.toml: per sqrt(year): about 50 % (45-55)"
     assert out[out.index("btc_price.drift_per_year = 0.1 1/year") + 2] == "    set in --set"
-    assert "network.start_hashrate_eh = 1000.0 EH/s" in out
+    start_eh = abm.load_scenario("mass_exodus").network.start_hashrate_eh
+    assert f"network.start_hashrate_eh = {start_eh} EH/s" in out
 
 
 def test_version_and_help_list_every_subcommand(capsys):

@@ -53,10 +53,11 @@ def test_batch_run_view_of_a_finished_run_has_one_value_per_step(short_stepped):
 
 
 def test_firm_table_has_one_row_per_firm_per_month_with_its_class(short_stepped):
-    """Three months (Jan, Feb, Mar 2026) of 65 firms: 195 rows, one (firm, month) each."""
+    """Three months (Jan, Feb, Mar 2026) of the scenario's firms, one row per (firm, month)."""
     firms = short_stepped.firms
     n_firms = len(short_stepped.model.miners)
-    assert n_firms == 65
+    population = short_stepped.model.params.population
+    assert n_firms == len(population.firms) + sum(group.count for group in population.groups)
     assert len(firms) == 3 * n_firms
     assert not firms.duplicated(["firm_id", "date"]).any()
     assert firms.groupby("date")["firm_id"].nunique().tolist() == [n_firms] * 3

@@ -152,12 +152,15 @@ class CapitalMarket:
     def fund(self, firm: int, usd: float) -> bool:
         """Make `usd` of spare cash available, raising the shortfall.
 
-        Returns False, and raises nothing, if the market will not buy that much.
+        Returns False, and raises nothing, if the market will not buy that much: if `usd`
+        exceeds `fundable_usd`, compared as that sum (so `fund(firm, fundable_usd(firm))`
+        succeeds, where `usd - spare > capacity` can hold by a rounding of the sum).
         """
-        shortfall = usd - float(self.industry.spare_cash_usd(1.0)[firm])
+        spare = float(self.industry.spare_cash_usd(1.0)[firm])
+        shortfall = usd - spare
         if shortfall <= 0:
             return True
-        if shortfall > self.capacity_usd(firm):
+        if usd > spare + self.capacity_usd(firm):
             return False
         self._raise(firm, shortfall, distress=False)
         return True

@@ -35,13 +35,23 @@ def test_a_leased_multiple_below_the_mining_one_is_refused():
         abm.load_scenario("baseline_2026", {"capital.price_to_nav_leased": 0.5})
 
 
-def listed_firm(model: abm.MiningModel) -> int:
-    """The listed firm with the largest positive net worth."""
+def listed_firm(model: abm.MiningModel, cash_usd: float | None = None) -> int:
+    """The listed firm with the largest positive net worth, or with `cash_usd` as its cash.
+
+    Assets count cash at max(cash, 0). The 2026 start gives some firms more cash than the
+    rest of their net worth (IREN: 3.3 B$ of 2.8 B$), so a firm set short of cash is picked
+    by its net worth with that cash.
+    """
     industry, capital = model.industry, model.capital
+    cash = industry.ledger.cash_usd
+    instead = 0.0 if cash_usd is None else max(cash_usd, 0.0)
     worth = [
-        industry.net_worth_usd(f) if capital.listed[f] else -np.inf
+        industry.net_worth_usd(f) + (0.0 if cash_usd is None else instead - max(cash[f], 0.0))
+        if capital.listed[f]
+        else -np.inf
         for f in range(len(model.miners))
     ]
+    assert max(worth) > 0
     return int(np.argmax(worth))
 
 
@@ -130,8 +140,9 @@ def test_distress_sells_only_shares_at_the_distressed_multiple(short_model):
     m = short_model
     industry, capital = m.industry, m.capital
     industry.ledger.btc_sat[:] = 0  # no treasury to sell
-    firm = listed_firm(m)
+    firm = listed_firm(m, cash_usd=-5e6)  # the most net worth once 5 M$ short
     industry.ledger.cash_usd[firm] = -5e6
+    assert industry.net_worth_usd(firm) > 0  # the market still values it
     multiple = capital.multiple(firm)
     assert m.miners[firm].monthly_finance(month_costs_usd=1e6)
     events = m.event_table()
@@ -142,10 +153,17 @@ def test_distress_sells_only_shares_at_the_distressed_multiple(short_model):
     assert industry.ledger.cash_usd[firm] >= 0.0
 
 
+# History 2026 seeds whose market-open run both raises (shares and notes) and rescues a firm
+# in distress (shares only): 19 and 20 are the first two such seeds of 1-20. Measured with the
+# 1 Jan 2026 start state, whose named firms start with cash: seeds 1-3 raise nothing in
+# 2026, 4, 7, 10 and 15 only raise, 11 only rescues.
+SEEDS = (19, 20)
+
+
 @pytest.fixture(scope="module")
 def open_and_closed():
-    """History 2026 (named firms with their leases), seeds 1-2, market open and closed."""
-    return {(seed, is_open): _run(seed, is_open) for seed in (1, 2) for is_open in (True, False)}
+    """History 2026 (named firms with their leases), SEEDS, market open and closed."""
+    return {(seed, is_open): _run(seed, is_open) for seed in SEEDS for is_open in (True, False)}
 
 
 def _run(seed: int, is_open: bool) -> abm.MiningModel:
@@ -186,6 +204,9 @@ def test_every_dollar_raised_is_a_ledger_flow_an_event_and_cash(open_and_closed)
             )
         raised = firms["equity_raised_usd"].sum() + firms["convertible_issued_usd"].sum()
         assert (raised > 0) == is_open, (seed, raised)
+        kinds = events["kind"].value_counts()
+        rescues = kinds.get("equity_raised", 0) - kinds.get("convertible_issued", 0)
+        assert (rescues > 0) == is_open, seed  # a raise sells both, a rescue only shares
         unlisted = firms[~firms["listed"]]
         assert unlisted[["equity_raised_usd", "convertible_issued_usd"]].to_numpy().sum() == 0.0
         assert (firms.loc[firms["alive"], "cash_usd"] >= 0).all(), seed
@@ -207,8 +228,8 @@ def test_value_per_start_share_is_net_worth_over_shares_and_shares_only_grow(ope
 
 
 def test_same_seed_same_financing(open_and_closed):
-    again = _run(1, True)
-    first = open_and_closed[(1, True)]
+    again = _run(SEEDS[0], True)
+    first = open_and_closed[(SEEDS[0], True)]
     kinds = ["equity_raised", "convertible_issued", "project_debt", "refinance", "borrow"]
     a, b = first.event_table(), again.event_table()
     pd.testing.assert_frame_equal(
@@ -220,7 +241,7 @@ def test_same_seed_same_financing(open_and_closed):
 
 def test_project_debt_is_80_percent_of_each_signed_conversion(open_and_closed):
     """Every lease signed with capex draws project debt of 0.80 x its capex (an event)."""
-    m = open_and_closed[(1, True)]
+    m = open_and_closed[(SEEDS[0], True)]
     events = m.event_table()
     signed = events[(events["kind"] == "lease_signed") & (events["usd"] > 0)]
     assert len(signed) > 0

@@ -1,7 +1,7 @@
 """`Industry`: machine and site transitions, valuations, rewards, power bills, PPA renewals.
 
-Most tests take the industry of a fresh three-month baseline model (seed 1: 65 firms,
-205 sites, 1,025 vintages, at step 0) from `short_model` and change it directly. The power
+Most tests take the industry of a fresh three-month baseline model (seed 1: 64 firms,
+199 sites, 855 vintages, at step 0) from `short_model` and change it directly. The power
 bill's numbers come from a hand-built industry of four one-site firms, one per contract.
 """
 
@@ -166,7 +166,19 @@ def test_leverage_is_debt_over_assets(industry):
 
 
 def test_a_firm_with_no_assets_left_has_leverage_one(industry):
-    firm = 7
+    """A firm stripped of its sites' MW, machines, BTC and cash: assets 0, leverage 1.
+
+    The firm is the first with debt (so not 0 / 0), no AI lease and no site being built
+    (leased AI sites and builds are valued apart from site MW; Hut 8, firm 7, used before,
+    starts with a lease).
+    """
+    firm = next(
+        f
+        for f in range(industry.n_firms)
+        if industry.debt.principal_usd(f) > 0
+        and industry.ai_value_usd[f] == 0.0
+        and industry.construction.usd_by_firm[f] == 0.0
+    )
     industry.sites.gross_mw[industry.site_rows(firm)] = 0.0
     industry.fleet.th[industry.machine_rows(firm)] = 0.0
     industry.ledger.btc_sat[firm] = 0

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import abm
 from abm.agents.fleet import Mode
+from abm.agents.leasing import LeaseStatus
 from abm.agents.population import DrawParams, GroupParams, StartConditions, draw_group
 from abm.agents.siting import SuitabilityParams, ai_suitability, is_suitable
 from abm.markets.economics import Contract
@@ -140,12 +141,29 @@ def test_about_a_fifth_of_miner_power_suits_ai(baselines):
 
 
 def test_stored_columns_are_the_function_of_the_stored_attributes(baselines):
-    s, p = baselines[0].industry.sites, baselines[0].params.population.suitability
-    tenant = np.isin(np.array(baselines[0].region_names)[s.region], p.tenant_regions)
+    """Score and verdict follow the attributes, but for two kinds of site in the baseline.
+
+    A site built for a lease signed before the start scores 1 and suits AI, whatever its
+    size; a named firm's stated verdict replaces the derived one (in the baseline some
+    differ: Riot, Core Scientific, TeraWulf, Cipher, Hut 8 and Bitfarms state theirs).
+    """
+    model = baselines[0]
+    s, p = model.industry.sites, model.params.population.suitability
+    tenant = np.isin(np.array(model.region_names)[s.region], p.tenant_regions)
     assert np.array_equal(s.tenant_region, tenant)
+    built = np.zeros(s.n, dtype=bool)
+    built[[lease.site for lease in model.hosting.book.leases]] = True
+    assert built.any()
+    assert (s.ai_suitability[built] == 1.0).all() and s.ai_suitable[built].all()
     expected = ai_suitability(s.gross_mw, s.fiber_km, s.water, s.tenant_region, p)
-    assert np.array_equal(s.ai_suitability, expected)
-    assert np.array_equal(s.ai_suitable, is_suitable(expected, s.gross_mw, s.fiber_km, p))
+    assert np.array_equal(s.ai_suitability[~built], expected[~built])
+    stated_by_name = {firm.name: firm.ai_suitable for firm in model.params.population.firms}
+    stated = [stated_by_name.get(model.miners[firm].name) for firm in s.firm]
+    is_stated = np.array([verdict is not None for verdict in stated])
+    derived = is_suitable(expected, s.gross_mw, s.fiber_km, p)
+    verdict = np.where(is_stated, [bool(v) for v in stated], derived)
+    assert np.array_equal(s.ai_suitable[~built], verdict[~built])
+    assert (is_stated & ~built & (s.ai_suitable != derived)).any()
     assert 0 < s.ai_suitable.sum() < s.n
 
 
@@ -167,11 +185,21 @@ def test_named_firms_keep_a_stated_verdict_and_others_derive_it():
 
 
 def test_tenants_mark_a_site_down_by_its_shortfall_from_an_ideal_site(baselines):
-    """hosting.score = readiness - 0.2 x (1 - suitability) + 0.1 for a PPA, no track record."""
+    """hosting.score = readiness - 0.2 x (1 - suitability) + 0.1 for a PPA + track record.
+
+    The track record, 0.15 x ln(1 + MW delivered / 100 MW), is at the start the MW of the
+    firm's leases already in service (in the baseline only Core Scientific's, 250 MW).
+    """
     model = baselines[0]
     s, c = model.industry.sites, model.params.conversion
-    assert (model.hosting.track_mw == 0).all()
+    in_service_mw = np.zeros(len(model.miners))
+    for lease in model.hosting.book.leases:
+        if lease.status == LeaseStatus.IN_SERVICE:
+            in_service_mw[lease.firm] += lease.mw_it
+    assert np.array_equal(model.hosting.track_mw, in_service_mw)
+    assert 0 < (in_service_mw > 0).sum() < len(in_service_mw)
     for site in range(s.n):
         ppa = c.firm_power_score_bonus if s.contract[site] == Contract.FIXED_PPA else 0.0
-        expected = s.readiness[site] - 0.2 * (1.0 - s.ai_suitability[site]) + ppa
+        track = 0.15 * math.log1p(in_service_mw[s.firm[site]] / 100.0)
+        expected = s.readiness[site] - 0.2 * (1.0 - s.ai_suitability[site]) + ppa + track
         assert model.hosting.score(site) == pytest.approx(expected, abs=1e-12)
