@@ -342,8 +342,9 @@ class MiningModel(mesa.Model):
         month_costs = industry.last_month_costs_usd
         self.hosting.month_end(month_last_day)
         industry.energize_sites(month_last_day)
+        owned_mw = industry.site_mw_by_owner()  # G&A on what each firm owned as the month ended
         for miner in self._alive_miners():
-            if not miner.monthly_finance(float(month_costs[miner.index])):
+            if not miner.monthly_finance(float(month_costs[miner.index]), owned_mw[miner.index]):
                 self._bankrupt(miner)
         for firm, old, new in self.pools.switch(self.pool_rng, industry.alive):
             self.events.add("pool_switch", firm, old_pool=old, new_pool=new)

@@ -160,11 +160,6 @@ def test_ga_is_charged_for_every_month_of_the_run(dt_days, stepper):
     assert new_mw_months >= -1e-6 * mw_months
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a bankrupt firm pays the month's G&A on its sites, then a buyer later in the "
-    "month-end finance order pays it again (firm 52: 54.2 MW-months too many in seed 1)",
-)
 def test_a_site_auctioned_at_a_month_end_is_charged_ga_once_that_month(baseline_stepped):
     """Seed 1: Cipher (firm 6) fails on 2026-11-01, after paying that month's G&A.
 

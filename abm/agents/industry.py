@@ -594,6 +594,12 @@ class Industry:
             s.contract_end_step[expired] = step + self.readings.steps_in_years(years)
             self.tables_changed()
 
+    def site_mw_by_owner(self) -> np.ndarray:
+        """Gross MW of each firm's sites in any mode."""
+        s = self.sites
+        owned = s.firm >= 0
+        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms).astype(float)
+
     def site_mw_by_firm(self, mode: int) -> np.ndarray:
         """Gross MW of each firm's sites in `mode`."""
         s = self.sites

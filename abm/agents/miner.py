@@ -89,9 +89,11 @@ class Miner(mesa.Agent):
         return self.industry.leverage(self.index)
 
     # --- monthly finance -------------------------------------------------------------
-    def monthly_finance(self, month_costs_usd: float) -> bool:
+    def monthly_finance(self, month_costs_usd: float, owned_mw: float) -> bool:
         """Pay G&A and interest, roll or repay maturing debt, restore cash; False if bankrupt.
 
+        `owned_mw` is the site MW the firm owned when the month ended, before this month
+        end's auctions (a site bought from a bankrupt firm was paid for by its seller).
         `month_costs_usd` is last month's power and opex: the firm keeps
         `min_cash_months` of it in cash, selling BTC; short of cash after that, a listed
         firm sells shares at its distressed multiple, then dormant machines go, then it
@@ -99,7 +101,6 @@ class Miner(mesa.Agent):
         """
         industry, fin, i = self.industry, self.rules.finance, self.index
         ledger = industry.ledger
-        owned_mw = industry.sites.gross_mw[industry.site_rows(i)].sum()
         ledger.pay(i, "ga_usd", fin.ga_usd_per_mw_year * owned_mw / 12.0)
         if self.hosting.ai_team[i]:
             ledger.pay(i, "ai_team_usd", self.rules.conversion.ai_team_usd_per_year / 12.0)
