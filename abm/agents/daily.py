@@ -128,8 +128,9 @@ class DailyArrays:
         """Today's site prices and running hashrate; returns TH/s running per vintage.
 
         Fills `spot_site`, `prices` (per site) and `th_running`, with `runs` (per vintage)
-        and, unless every region is online (`online_by_region` None), `run_share`. The
-        numbers of `Industry.site_prices` and `Industry.running_th`, bit for bit.
+        and, unless every region is online (`online_by_region` None), `run_share`: the
+        contract's billed and marginal price per site, and a vintage running where it may
+        and its margin over the marginal price is positive (`Industry.running_mask`).
         """
         self.spot_site = spot = spot_by_region[self.region]
         prices = self.prices
@@ -165,7 +166,9 @@ class DailyArrays:
     def power_flows_today(
         self, used_mwh: np.ndarray, hours: float, opex_usd_per_mwh: np.ndarray
     ) -> tuple[np.ndarray, float]:
-        """`power_flows` at the prices of `operate` (a PPA's bill precomputed).
+        """Per firm (bill, opex, resale), rows of a (3, n_firms) array; mean price per MWh.
+
+        At the prices of `operate`, a PPA's bill precomputed.
 
         `opex_usd_per_mwh` is a 0-d array.
         """
@@ -178,30 +181,6 @@ class DailyArrays:
         np.maximum(resale, self._zero, out=resale)
         np.multiply(resale, self.spot_site, out=resale)
         return self._by_firm(flows, np.add.reduce(used_mwh))
-
-    def power_flows(
-        self,
-        used_mwh: np.ndarray,
-        spot_site: np.ndarray,
-        billed_usd_per_mwh: np.ndarray,
-        hours: float,
-        opex_usd_per_mwh: float,
-    ) -> tuple[np.ndarray, float]:
-        """Per firm (bill, opex, resale) as rows of a (3, n_firms) array; mean price paid.
-
-        A PPA pays its MW whether it runs or not; resale of unused PPA MWh at spot where
-        allowed; opex on the MWh used. Overwrites `used_mwh`.
-        """
-        _, ppa_mwh, ppa_resold_mwh, _ = self.hourly(hours)
-        bill, opex, resale = flows = self.site_flows
-        np.multiply(used_mwh, opex_usd_per_mwh, out=opex)
-        np.subtract(ppa_resold_mwh, used_mwh, out=resale)
-        np.maximum(resale, 0.0, out=resale)
-        np.multiply(resale, spot_site, out=resale)
-        used = used_mwh.sum()
-        np.copyto(used_mwh, ppa_mwh, where=self.is_ppa)
-        np.multiply(used_mwh, billed_usd_per_mwh, out=bill)
-        return self._by_firm(flows, used)
 
     def _by_firm(self, flows: np.ndarray, used_mwh_total) -> tuple[np.ndarray, float]:
         """Per firm sums of the (3, n_sites) site flows; mean price of the MWh used."""

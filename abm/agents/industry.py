@@ -303,23 +303,6 @@ class Industry:
         return np.bincount(self.fleet.firm, weights=usd, minlength=self.n_firms)
 
     # --- the daily operations, vectorized over all vintages ----------------------------
-    def site_prices(self, spot_by_region: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Per site today: its region's spot, what its contract bills and the marginal price."""
-        d = self.daily()
-        spot = spot_by_region[d.region]
-        billed = econ.contract_price_usd_per_mwh(
-            d.contract,
-            d.agreed_usd_per_mwh,
-            d.spot_markup_usd_per_mwh,
-            spot,
-            d.region_mean_usd_per_mwh,
-        )
-        return (
-            spot,
-            billed,
-            econ.marginal_given_billed_usd_per_mwh(d.contract, billed, d.resale, spot),
-        )
-
     def running_mask(self, marginal_by_site: np.ndarray) -> np.ndarray:
         """Vintages that run: deployed at a mining site, margin over marginal power > 0."""
         d = self.daily()
@@ -328,24 +311,13 @@ class Industry:
         )
         return d.may_run & (margin > 0)
 
-    def running_th(
-        self, marginal_by_site: np.ndarray, online_by_region: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Share of each vintage running and TH/s running, today.
-
-        The running mask times the share of the vintage's region online (storms, outages).
-        """
-        d = self.daily()
-        run_share = self.running_mask(marginal_by_site) * online_by_region[d.vintage_region]
-        return run_share, d.th * run_share
-
     def operate_today(
         self, spot_by_region: np.ndarray, online_by_region: np.ndarray | None
     ) -> np.ndarray:
         """Today's site prices and running vintages in one pass; TH/s running per vintage.
 
-        `online_by_region` None: every region fully online. The numbers `site_prices` and
-        `running_th` give (see `DailyArrays`); `running_th_total` is their sum, and
+        `online_by_region` None: every region fully online. A vintage runs where it may
+        (`running_mask`) times its region's online share; `running_th_total` is the sum, and
         `bill_power_today` bills what ran. The array returned is reused the next day.
         """
         th_running = self.daily().operate(
@@ -366,40 +338,19 @@ class Industry:
         self.ledger.book_mining(reward_sat, firm_th, self.btc_sell_share.copy(), price)
         return reward_sat
 
-    def bill_power(
-        self, spot_site: np.ndarray, billed_usd_per_mwh: np.ndarray, run_share, dt_days: int
-    ) -> None:
-        """Bill each site's power by its contract; resell unused PPA energy where allowed.
-
-        `spot_site` and `billed_usd_per_mwh` are today's `site_prices`.
-        """
-        d = self.daily()
-        hours = HOURS_PER_DAY * dt_days
-        used_mwh = np.bincount(d.site_bin, d.power_mw * run_share * hours, d.n_sites + 1)
-        opex = self.finance.nonpower_opex_usd_per_mwh
-        self._post_power(
-            *d.power_flows(used_mwh[: d.n_sites], spot_site, billed_usd_per_mwh, hours, opex)
-        )
-
     def bill_power_today(self, dt_days: int) -> None:
-        """`bill_power` for what `operate_today` ran, at its prices."""
+        """Bill each site's power by its contract for what `operate_today` ran, at its prices.
+
+        A PPA pays its MW whether it runs or not and resells unused MWh at spot where
+        allowed; other contracts pay the MWh used; opex is paid on the MWh used.
+        """
         d = self.daily()
         hours = HOURS_PER_DAY * dt_days
         by_firm, self.mean_power_price_usd_per_mwh = d.power_flows_today(
             d.used_mwh_today(hours), hours, self._opex_usd_per_mwh
         )
-        self.ledger.book_power(by_firm)  # posted as `_post_power` does
+        self.ledger.book_power(by_firm)  # posted when the ledger is next read
         self._costs_booked.append(by_firm)  # added to `month_costs_usd` when it is read
-
-    def _post_power(self, by_firm: np.ndarray, mean_price_usd_per_mwh: float) -> None:
-        """Book each firm's power bill, opex and resale (rows of `by_firm`)."""
-        bill, opex, resale = by_firm
-        self.mean_power_price_usd_per_mwh = mean_price_usd_per_mwh
-        ledger = self.ledger
-        ledger.pay_every_firm("power_cost_usd", bill)
-        ledger.pay_every_firm("opex_usd", opex)
-        ledger.receive_every_firm("resale_usd", resale)
-        self.month_costs_usd += bill + opex - resale
 
     @property
     def month_costs_usd(self) -> np.ndarray:

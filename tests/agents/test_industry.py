@@ -331,6 +331,16 @@ def four_site_industry(model) -> Industry:
     return industry
 
 
+def operate_one_step(industry, spot_by_region, runs: bool, dt_days: int) -> None:
+    """The model's daily path for one step, every machine on or off.
+
+    On: hashprice far above any power cost. Off: hashprice 0, so no margin is positive.
+    """
+    industry.readings.hashprice_usd_per_ph_day = 1e9 if runs else 0.0
+    industry.operate_today(spot_by_region, None)
+    industry.bill_power_today(dt_days)
+
+
 @pytest.mark.parametrize(
     ("runs", "power", "resale", "opex"),
     [
@@ -345,9 +355,8 @@ def four_site_industry(model) -> Industry:
 def test_one_days_power_bill_by_contract(short_model, runs, power, resale, opex):
     industry = four_site_industry(short_model)
     assert industry.finance.nonpower_opex_usd_per_mwh == 12.0
-    run_share = np.full(industry.fleet.n, 1.0 if runs else 0.0)
-    spot, billed, _ = industry.site_prices(np.array([SPOT]))
-    industry.bill_power(spot, billed, run_share, dt_days=1)
+    operate_one_step(industry, np.array([SPOT]), runs, dt_days=1)
+    assert industry.running_th_total == (industry.fleet.th.sum() if runs else 0.0)
     flows = industry.ledger.flows
     assert flows["power_cost_usd"] == pytest.approx(power, rel=REL)
     assert flows["resale_usd"] == pytest.approx(resale, rel=REL)
@@ -364,8 +373,8 @@ def test_with_nothing_running_only_ppa_sites_pay_their_full_mw_for_the_step(indu
     with resale; spot and indexed sites pay nothing.
     """
     spot = np.linspace(30.0, 80.0, len(industry.region_mean_usd_per_mwh))
-    spot_site, billed, _ = industry.site_prices(spot)
-    industry.bill_power(spot_site, billed, np.zeros(industry.fleet.n), dt_days=7)
+    operate_one_step(industry, spot, runs=False, dt_days=7)
+    assert industry.running_th_total == 0.0
     s = industry.sites
     ppa = s.contract == Contract.FIXED_PPA
     assert ppa.any() and (~ppa).any() and (ppa & s.resale).any()
