@@ -342,7 +342,7 @@ class MiningModel(mesa.Model):
         month_costs = industry.last_month_costs_usd
         self.hosting.month_end(month_last_day)
         industry.energize_sites(month_last_day)
-        owned_mw = industry.site_mw_by_owner()  # G&A on what each firm owned as the month ended
+        owned_mw = industry.site_mw_by_firm()  # G&A on what each firm owned as the month ended
         for miner in self._alive_miners():
             if not miner.monthly_finance(float(month_costs[miner.index]), owned_mw[miner.index]):
                 self._bankrupt(miner)

@@ -545,16 +545,12 @@ class Industry:
             s.contract_end_step[expired] = step + self.readings.steps_in_years(years)
             self.tables_changed()
 
-    def site_mw_by_owner(self) -> np.ndarray:
-        """Gross MW of each firm's sites in any mode."""
+    def site_mw_by_firm(self, mode: int | None = None) -> np.ndarray:
+        """Gross MW of each firm's sites in `mode` (None: in any mode)."""
         s = self.sites
         owned = s.firm >= 0
-        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms).astype(float)
-
-    def site_mw_by_firm(self, mode: int) -> np.ndarray:
-        """Gross MW of each firm's sites in `mode`."""
-        s = self.sites
-        owned = (s.firm >= 0) & (s.mode == mode)
+        if mode is not None:
+            owned &= s.mode == mode
         return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms).astype(float)
 
     def share_of_mw_in_ai(self) -> float:
