@@ -248,10 +248,11 @@ def test_lease_signed_events_carry_the_terms_of_the_book(quick):
     signed = pd.concat([at_start, run.kind("lease_signed")]).reset_index(drop=True)
     assert len(at_start) > 0 and (at_start["date"] == at_start["date"].min()).all()
     assert len(signed) == len(run.leases) > len(at_start)
-    auctioned = set(run.kind("auction")["site"])  # a sold site's lease has a new landlord
+    auctions = run.kind("auction")  # a sold site's lease has a new landlord: its buyer
+    sellers = auctions.groupby("site")["firm_id"].agg(set).to_dict()
     for row, lease in zip(signed.itertuples(), run.leases, strict=True):
         assert row.site == lease.site
-        assert row.firm_id == lease.firm or lease.site in auctioned
+        assert row.firm_id == lease.firm or row.firm_id in sellers.get(lease.site, set())
         assert row.mw == lease.mw_it
         assert row.price_usd_per_kw_month == lease.price_usd_per_kw_month
         assert row.term_months == lease.term_months and row.tenant == lease.tenant
