@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import math
 
 import networkx as nx
@@ -178,16 +179,33 @@ class Lease:
         is paid only if the tenant has not defaulted by then (constant hazard), so it is
         discounted at rate + hazard.
         """
-        months = np.arange(self.months_paid, self.term_months)
+        discount = _discount_by_month(
+            rate_per_year + hazard_per_year, months_to_rent, self.term_months
+        )
+        return float(
+            (self._noi_usd_by_month[self.months_paid :] * discount[: self.months_left]).sum()
+        )
+
+    @property
+    def months_left(self) -> int:
+        """Months of rent still to be paid."""
+        return self.term_months - self.months_paid
+
+    @functools.cached_property
+    def _noi_usd_by_month(self) -> np.ndarray:
+        """NOI of each month of the term: rent with its escalator times the NOI margin.
+
+        Fixed at signing (price, escalator, margin and term never change), so a monthly
+        revaluation only discounts it.
+        """
+        months = np.arange(self.term_months)
         rent = (
             self.mw_it
             * KW_PER_MW
             * self.price_usd_per_kw_month
             * (1.0 + self.escalator_per_year) ** (months // 12)
         )
-        wait = (months - self.months_paid + months_to_rent + 0.5) / 12.0
-        discount = np.exp(-(rate_per_year + hazard_per_year) * wait)
-        return float((rent * self.noi_margin * discount).sum())
+        return rent * self.noi_margin
 
     def rent_usd(self) -> float:
         """This month's rent: MW x 1000 kW x price x (1 + escalator) ** whole years served."""
@@ -235,6 +253,18 @@ class LeaseBook:
     def next_id(self) -> int:
         """Id for the next lease."""
         return len(self.leases)
+
+
+@functools.lru_cache(maxsize=2048)  # rates x waits x terms of a run; at most 5 MB
+def _discount_by_month(rate_per_year: float, months_to_rent: int, months: int) -> np.ndarray:
+    """Mid-month discount factors of `months` months of rent starting in `months_to_rent`.
+
+    Shared by every lease valued at the same rate, wait and term (read only).
+    """
+    wait = (np.arange(months) + months_to_rent + 0.5) / 12.0
+    discount = np.exp(-rate_per_year * wait)
+    discount.flags.writeable = False
+    return discount
 
 
 def overrun(rng: np.random.Generator, sigma: float) -> float:
