@@ -83,19 +83,26 @@ class Table:
 
     def append(self, **values) -> int:
         """Add one row; return its index."""
-        if self.n == len(next(iter(self._data.values()))):
-            for name, column in self._data.items():
-                grown = np.zeros(2 * len(column), column.dtype)
-                grown[: self.n] = column[: self.n]
-                self._data[name] = grown
-        unknown = set(values) - set(self._data)
+        return self.extend([values]).start
+
+    def extend(self, rows: list[dict]) -> range:
+        """Add rows (each a dict of column values; a column not given is 0); their indices."""
+        unknown = set().union(*rows) - self._data.keys()
         if unknown:
             raise KeyError(f"unknown columns {sorted(unknown)}")
+        start, end = self.n, self.n + len(rows)
+        capacity = len(next(iter(self._data.values())))
+        if end > capacity:
+            capacity = max(2 * capacity, end)
+            for name, column in self._data.items():
+                grown = np.zeros(capacity, column.dtype)
+                grown[:start] = column[:start]
+                self._data[name] = grown
         for name, column in self._data.items():
-            column[self.n] = values.get(name, 0)
-        self.n += 1
+            column[start:end] = [row.get(name, 0) for row in rows]
+        self.n = end
         self._expose()
-        return self.n - 1
+        return range(start, end)
 
 
 class Sites(Table):

@@ -119,23 +119,28 @@ class Industry:
     # --- construction -----------------------------------------------------------------
     def place(self, seeds: list[FirmSeed]) -> None:
         """Put drawn firms' sites and machines into the tables (firm i is seeds[i])."""
+        sites, vintages = [], []
         for f, seed in enumerate(seeds):
-            first_site = self.sites.n
+            first_site = self.sites.n + len(sites)
             for site in seed.sites:
                 attributes = dataclasses.asdict(site)
                 del attributes["stated_suitable"]  # applied by rate_ai_suitability
-                self.sites.append(firm=f, mode=Mode.MINING, **attributes)
-            for v in seed.vintages:
-                self.fleet.append(
-                    firm=f,
-                    site=first_site + v.site,
-                    generation=v.generation,
-                    th=v.th,
-                    j_per_th=self.generation_j_per_th[v.generation],
-                    bought_step=v.bought_step,
-                    state=MachineState.DEPLOYED,
-                )
+                sites.append({"firm": f, "mode": Mode.MINING, **attributes})
+            vintages += [
+                {
+                    "firm": f,
+                    "site": first_site + v.site,
+                    "generation": v.generation,
+                    "th": v.th,
+                    "j_per_th": self.generation_j_per_th[v.generation],
+                    "bought_step": v.bought_step,
+                    "state": MachineState.DEPLOYED,
+                }
+                for v in seed.vintages
+            ]
             self.btc_sell_share[f] = seed.btc_sell_share
+        self.sites.extend(sites)
+        self.fleet.extend(vintages)
         self._sites_of = RowsByOwner(self.sites.firm, self.n_firms)
         self._machines_of = RowsByOwner(self.fleet.firm, self.n_firms)
         self.tables_changed()
