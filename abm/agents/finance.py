@@ -96,6 +96,10 @@ class DebtBook:
         """A firm's tranches (a copy: change them through the book)."""
         return tuple(self._tranches[firm])
 
+    def due(self, firm: int, step: int) -> list[DebtTranche]:
+        """A firm's tranches maturing at or before `step`, in the book's order."""
+        return [t for t in self._tranches[firm] if t.maturity_step <= step]
+
     def principal_usd(self, firm: int) -> float:
         """A firm's principal outstanding."""
         return sum(t.principal_usd for t in self._tranches[firm])

@@ -108,19 +108,24 @@ class Miner(mesa.Agent):
         ledger.pay(i, "interest_usd", interest)
         self._roll_maturing_debt()
         target = fin.min_cash_months * (month_costs_usd + interest)
-        if self.cash_usd < target:
-            self._sell_btc(target - self.cash_usd)
-        if self.cash_usd < 0:
-            self.capital.rescue(i, target - self.cash_usd)
-        if self.cash_usd < 0:
+        cash = self.cash_usd
+        if cash < target:
+            self._sell_btc(target - cash)
+            cash = self.cash_usd
+        if cash < 0:  # each step below runs only while cash is short, and changes it
+            self.capital.rescue(i, target - cash)
+            cash = self.cash_usd
+        if cash < 0:
             self._sell_dormant_machines()
-        if self.cash_usd < 0 and self.leverage() < fin.distress_borrow_max_leverage:
-            self._borrow(target - self.cash_usd, term_years=1.0)
-        return self.cash_usd >= 0
+            cash = self.cash_usd
+        if cash < 0 and self.leverage() < fin.distress_borrow_max_leverage:
+            self._borrow(target - cash, term_years=1.0)
+            cash = self.cash_usd
+        return cash >= 0
 
     def _roll_maturing_debt(self) -> None:
         industry, fin, r, i = self.industry, self.rules.finance, self.readings, self.index
-        due = [t for t in industry.debt.of(i) if t.maturity_step <= r.step_index]
+        due = industry.debt.due(i, r.step_index)
         if not due:
             return
         leverage = self.leverage()
