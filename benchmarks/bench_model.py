@@ -3,9 +3,9 @@
 Prints (1) a 5-year baseline_2026 run's CPU time over that of the numpy reference job
 (40 sorts of 1e6 floats) measured in the same process, interleaved, median of --rounds;
 (2) the cost per firm-year (CPU ms) of runs with 1x, 10x and 100x the baseline's firms
-(65, 650, 6,500 firms, same network hashrate) over 1, 5 and 10 simulated years, one run
+(64, 640, 6,400 firms, same network hashrate) over 1, 5 and 10 simulated years, one run
 each (--max-firms skips the larger populations).
-Run: .venv/bin/python benchmarks/bench_model.py [--rounds 5] [--max-firms 6500]
+Run: .venv/bin/python benchmarks/bench_model.py [--rounds 5] [--max-firms 6400]
 """
 
 import argparse
@@ -16,16 +16,17 @@ from common import cpu_s, machine, numpy_reference_s, scaled
 from abm import run
 
 
-def run_cpu_s(scenario, seed: int = 1) -> float:
+def run_cpu_s(scenario, seed: int = 1) -> tuple[float, int]:
+    """CPU seconds of one run, and its number of firms (named and drawn)."""
     started = cpu_s()
-    run(scenario, seed=seed)
-    return cpu_s() - started
+    result = run(scenario, seed=seed)
+    return cpu_s() - started, result.firms["firm_id"].nunique()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--max-firms", type=int, default=6500)
+    parser.add_argument("--max-firms", type=int, default=6400)
     args = parser.parse_args()
     print(machine())
     baseline = scaled("baseline_2026", 1, 5)
@@ -33,7 +34,7 @@ def main() -> None:
     runs, refs = [], []
     for seed in range(args.rounds):
         refs.append(numpy_reference_s())
-        runs.append(run_cpu_s(baseline, seed))
+        runs.append(run_cpu_s(baseline, seed)[0])
     ratios = [a / b for a, b in zip(runs, refs, strict=True)]
     print(
         f"baseline_2026, 5 years: {statistics.median(runs):.2f} s CPU per run, "
@@ -46,11 +47,9 @@ def main() -> None:
     print("|---:|---:|---:|---:|")
     for factor in (1, 10, 100):
         for years in (1, 5, 10):
-            scenario = scaled("baseline_2026", factor, years)
-            n_firms = sum(g.count for g in scenario.population.groups)
-            if n_firms > args.max_firms:
+            if 64 * factor > args.max_firms:
                 continue
-            seconds = run_cpu_s(scenario)
+            seconds, n_firms = run_cpu_s(scaled("baseline_2026", factor, years))
             per = 1000 * seconds / (n_firms * years)
             print(f"| {n_firms:,} | {years} | {seconds:.2f} | {per:.2f} |", flush=True)
 

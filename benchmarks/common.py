@@ -31,11 +31,18 @@ def numpy_reference_s() -> float:
 
 
 def scaled(base_name: str, firm_factor: int, years: int):
-    """`base_name` with `firm_factor` times its firms (same hashrate) over `years` years."""
+    """`base_name` with `firm_factor` times its firms (same hashrate) over `years` years.
+
+    The named firms stay as they are; the drawn groups grow so the total is `firm_factor`
+    times the base's (64, 640, 6,400 for baseline_2026), each group in proportion.
+    """
     base = load_scenario(base_name)
     groups = base.to_dict()["population"]["groups"]
+    named = len(base.population.firms)
+    drawn = sum(group["count"] for group in groups)
+    target = firm_factor * (named + drawn) - named
     for group in groups:
-        group["count"] *= firm_factor
+        group["count"] = round(group["count"] * target / drawn)
     end = dt.date(base.run.start_date.year + years - 1, 12, 31)
     return load_scenario(
         base.to_dict(), {"population.groups": groups, "run.end_date": end.isoformat()}
