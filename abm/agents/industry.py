@@ -123,7 +123,7 @@ class Industry:
         for f, seed in enumerate(seeds):
             first_site = self.sites.n + len(sites)
             for site in seed.sites:
-                attributes = dataclasses.asdict(site)
+                attributes = vars(site).copy()  # scalars only: no deep copy needed
                 del attributes["stated_suitable"]  # applied by rate_ai_suitability
                 sites.append({"firm": f, "mode": Mode.MINING, **attributes})
             vintages += [

@@ -275,6 +275,26 @@ def _weights(values: tuple[float, ...]) -> np.ndarray:
     return w / w.sum()
 
 
+class _Categorical:
+    """Draws an index with probabilities proportional to `weights`, one uniform per draw.
+
+    The same draw as `rng.choice(len(weights), p=weights / sum)` (a uniform against the
+    cumulative probabilities), with the cumulative sum computed once, not per draw.
+    """
+
+    def __init__(self, weights: tuple[float, ...]):
+        cdf = _weights(weights).cumsum()
+        self._cdf = cdf / cdf[-1]
+
+    def draw(self, rng: np.random.Generator) -> int:
+        return int(self._cdf.searchsorted(rng.random(), side="right"))
+
+
+def _clip(value: float, low: float, high: float) -> float:
+    """`value` within [low, high] (a Python float: draws are scalars)."""
+    return min(max(float(value), low), high)
+
+
 def _step_of(date: dt.date, start: StartConditions) -> int:
     return (date - start.start_date).days // start.dt_days
 
@@ -326,17 +346,22 @@ def draw_group(
     firm_th = group_th * sizes / sizes.sum()
     region_idx = [start.region_names.index(r) for r in group.regions]
     gens = [_generation_index(g, start) for g in group.fleet_generations]
+    region_draw, contract_draw, cooling_draw = (
+        _Categorical(w)
+        for w in (group.region_weights, group.contract_weights, group.cooling_weights)
+    )
+    fleet_concentration = _weights(group.fleet_shares) * group.fleet_share_noise + 1e-3
     firms = []
     for i, th in enumerate(firm_th):
         n_sites = 1 + rng.poisson(group.sites_mean - 1.0)
         site_th = th * rng.dirichlet(np.full(n_sites, draw.site_split_concentration))
         # + 1e-3: a Dirichlet needs positive concentrations where a share is 0
-        mix = rng.dirichlet(_weights(group.fleet_shares) * group.fleet_share_noise + 1e-3)
+        mix = rng.dirichlet(fleet_concentration)
         sites, vintages = [], []
         for s, th_s in enumerate(site_th):
-            region = region_idx[rng.choice(len(region_idx), p=_weights(group.region_weights))]
-            contract = CONTRACTS[rng.choice(3, p=_weights(group.contract_weights))]
-            cooling = COOLINGS[rng.choice(4, p=_weights(group.cooling_weights))]
+            region = region_idx[region_draw.draw(rng)]
+            contract = CONTRACTS[contract_draw.draw(rng)]
+            cooling = COOLINGS[cooling_draw.draw(rng)]
             ppa_price = max(
                 rng.normal(group.ppa_price_usd_per_mwh, group.ppa_price_sd_usd_per_mwh),
                 draw.ppa_price_floor_usd_per_mwh,
@@ -352,7 +377,7 @@ def draw_group(
                 start,
             )
             mean_readiness = draw.readiness_by_cooling[COOLINGS.index(cooling)]
-            readiness = float(np.clip(mean_readiness + rng.normal(0, draw.readiness_sd), 0, 1))
+            readiness = _clip(mean_readiness + rng.normal(0, draw.readiness_sd), 0.0, 1.0)
             fiber_km = group.fiber_km_median * float(rng.lognormal(0.0, group.fiber_km_sigma))
             site_vintages = [
                 VintageSeed(s, gens[g], float(th_s * mix[g]), _bought_step(gens[g], start, rng))
@@ -373,7 +398,7 @@ def draw_group(
                 )
             )
         leverage = rng.normal(group.leverage_mean, group.leverage_sd)
-        leverage = float(np.clip(leverage, 0.0, draw.leverage_max))
+        leverage = _clip(leverage, 0.0, draw.leverage_max)
         firms.append(
             FirmSeed(
                 name=f"{group.name}-{i + 1:03d}",
@@ -389,13 +414,13 @@ def draw_group(
                 * rng.uniform(*draw.treasury_multiplier),
                 floating_debt_share=group.floating_debt_share,
                 debt_years_max=group.debt_years_max,
-                btc_sell_share=float(
-                    np.clip(group.btc_sell_share + rng.normal(0, draw.btc_sell_share_sd), 0, 1)
+                btc_sell_share=_clip(
+                    group.btc_sell_share + rng.normal(0, draw.btc_sell_share_sd), 0.0, 1.0
                 ),
                 payback_months=group.payback_months * rng.uniform(*draw.payback_multiplier),
                 utilization=group.utilization,
-                ai_optimism=float(
-                    np.clip(rng.normal(group.ai_optimism_mean, draw.ai_optimism_sd), 0, 1)
+                ai_optimism=_clip(
+                    rng.normal(group.ai_optimism_mean, draw.ai_optimism_sd), 0.0, 1.0
                 ),
                 hurdle=max(float(rng.normal(group.hurdle_mean, group.hurdle_sd)), 0.0),
             )
