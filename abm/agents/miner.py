@@ -176,7 +176,7 @@ class Miner(mesa.Agent):
         sites = [int(s) for s in self.industry.site_rows(self.index) if table.ai_suitable[s]]
         for site in sites:
             waited = hosting.waited_months(site)
-            spare = self.industry.spare_cash_usd(1.0)[self.index]
+            spare = self.industry.spare_cash_usd(1.0, self.index)
             affordable = spare >= hosting.return_cost_usd(site)
             if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining and affordable:
                 hosting.return_to_mining(site)
@@ -270,10 +270,9 @@ class Miner(mesa.Agent):
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
             return
-        regions = np.unique(industry.sites.region[industry.site_rows(i)])
-        if not len(regions):
+        region = self._cheapest_region()
+        if region is None:
             return
-        region = int(regions[np.argmin(industry.region_mean_usd_per_mwh[regions])])
         usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
         _, gen = industry.newest_generation()
         leverage = self.leverage()
@@ -287,7 +286,7 @@ class Miner(mesa.Agent):
             ex,
         )
         policy = self.rules.fleet
-        budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months)[i]
+        budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
         loan_to_cost = ex.loan_to_cost if leverage < ex.max_leverage else 0.0
         mw = site_mw_to_build(case, self.hurdle, self.payback_months, budget, loan_to_cost, ex)
         if mw > 0:
@@ -296,6 +295,17 @@ class Miner(mesa.Agent):
             industry.start_site_build(
                 i, region, mw, mw * case.site, float(usd_per_mwh), ex.lead_time_months
             )
+
+    def _cheapest_region(self) -> int | None:
+        """The region of the firm's sites with the lowest mean power price (None: no site).
+
+        Of equally cheap regions, the lowest numbered.
+        """
+        industry = self.industry
+        regions = sorted(set(industry.sites.region[industry.site_rows(self.index)].tolist()))
+        if not regions:
+            return None
+        return min(regions, key=industry.region_mean_usd_per_mwh.__getitem__)
 
     def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         fleet = self.industry.fleet
@@ -310,7 +320,7 @@ class Miner(mesa.Agent):
     def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's."""
         industry, policy = self.industry, self.rules.fleet
-        spare = industry.spare_cash_usd(policy.cash_reserve_months)[self.index]
+        spare = industry.spare_cash_usd(policy.cash_reserve_months, self.index)
         budget = policy.capex_cash_share * spare
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
