@@ -16,7 +16,13 @@ import networkx as nx
 import numpy as np
 
 from abm.agents.capital import CapitalMarket
-from abm.agents.expansion import payback_months, price_site, site_mw_to_build
+from abm.agents.expansion import (
+    can_fund_a_site,
+    machines_usd_per_mw,
+    payback_months,
+    price_site,
+    site_mw_to_build,
+)
 from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
 from abm.agents.fleet import Cooling, MachineState, Mode
 from abm.agents.hosting import AiHosting
@@ -254,10 +260,11 @@ class Miner(mesa.Agent):
         for row in deployed[margin < 0]:
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
-        for row in dormant[industry.age_years(dormant) > policy.scrap_age_years]:
+        old = industry.age_years(dormant) > policy.scrap_age_years
+        for row in dormant[old]:
             industry.scrap(row)
         free_mw = industry.free_mw_by_site(i)
-        for row in industry.machine_rows(i, MachineState.DORMANT):
+        for row in dormant[~old]:
             self._redeploy(row, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, hashprice, cost_per_mwh)
 
@@ -273,20 +280,23 @@ class Miner(mesa.Agent):
         region = self._cheapest_region()
         if region is None:
             return
-        usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
+        policy = self.rules.fleet
+        budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
         _, gen = industry.newest_generation()
+        usd_per_th = industry.new_price_usd_per_th(gen)
+        if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
+            return  # too little cash for the smallest site, whatever it is worth
+        usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
         leverage = self.leverage()
         case = price_site(
             r.hashprice_expectation_usd_per_ph_day,
             r.years_to_halving(),
             gen.j_per_th,
-            industry.new_price_usd_per_th(gen),
+            usd_per_th,
             usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh,
             cost_of_capital(r.discount_policy_rate, leverage, self.rules.finance),
             ex,
         )
-        policy = self.rules.fleet
-        budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
         loan_to_cost = ex.loan_to_cost if leverage < ex.max_leverage else 0.0
         mw = site_mw_to_build(case, self.hurdle, self.payback_months, budget, loan_to_cost, ex)
         if mw > 0:
