@@ -319,10 +319,9 @@ class Miner(mesa.Agent):
 
     def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         fleet = self.industry.fleet
-        power_mw = fleet.power_mw(row)
+        power_mw, j_per_th = fleet.power_mw(row), fleet.j_per_th[row]
         for site, mw in free_mw.items():
-            margin = margin_usd_per_th_day(hashprice, fleet.j_per_th[row], cost[site])
-            if margin > 0 and mw >= power_mw:
+            if mw >= power_mw and margin_usd_per_th_day(hashprice, j_per_th, cost[site]) > 0:
                 self.industry.deploy(row, site)
                 free_mw[site] -= power_mw
                 return
@@ -332,6 +331,8 @@ class Miner(mesa.Agent):
         industry, policy = self.industry, self.rules.fleet
         spare = industry.spare_cash_usd(policy.cash_reserve_months, self.index)
         budget = policy.capex_cash_share * spare
+        if budget <= 0:  # as the loop below would skip every site
+            return
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
         for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):
