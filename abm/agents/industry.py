@@ -257,15 +257,10 @@ class Industry:
         s, f = self.sites, self.fleet
         sites = self.site_rows(firm)
         rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
-        at = np.searchsorted(sites, f.site[rows])
-        deployed = np.bincount(at, f.power_mw(rows), len(sites))
-        free = (s.gross_mw[sites] - deployed).tolist()
-        mining = (s.mode[sites] == Mode.MINING).tolist()
-        return {
-            site: free_mw
-            for site, free_mw, is_mining in zip(sites.tolist(), free, mining, strict=True)
-            if is_mining
-        }
+        deployed = np.bincount(sites.searchsorted(f.site[rows]), f.power_mw(rows), len(sites))
+        mining = s.mode[sites] == Mode.MINING
+        free = (s.gross_mw[sites] - deployed)[mining]
+        return dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
 
     # --- power prices by site ---------------------------------------------------------
     def marginal_power_usd_per_mwh(self, spot_by_region: np.ndarray) -> np.ndarray:
