@@ -260,11 +260,13 @@ class Miner(mesa.Agent):
         for row in deployed[margin < 0]:
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
-        old = industry.age_years(dormant) > policy.scrap_age_years
-        for row in dormant[old]:
-            industry.scrap(row)
+        if len(dormant):  # most firms store nothing
+            old = industry.age_years(dormant) > policy.scrap_age_years
+            for row in dormant[old]:
+                industry.scrap(row)
+            dormant = dormant[~old]
         free_mw = industry.free_mw_by_site(i)
-        for row in dormant[~old]:
+        for row in dormant:
             self._redeploy(row, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, hashprice, cost_per_mwh)
 
