@@ -179,13 +179,14 @@ class Miner(mesa.Agent):
         if not self.rules.ai.enabled:
             return
         hosting, sp, table = self.hosting, self.rules.strategy, self.industry.sites
-        sites = [int(s) for s in self.industry.site_rows(self.index) if table.ai_suitable[s]]
+        rows = self.industry.site_rows(self.index)
+        sites = rows[table.ai_suitable[rows]].tolist()
         for site in sites:
             waited = hosting.waited_months(site)
-            spare = self.industry.spare_cash_usd(1.0, self.index)
-            affordable = spare >= hosting.return_cost_usd(site)
-            if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining and affordable:
-                hosting.return_to_mining(site)
+            if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining:
+                spare = self.industry.spare_cash_usd(1.0, self.index)
+                if spare >= hosting.return_cost_usd(site):
+                    hosting.return_to_mining(site)
         candidates = [s for s in sites if table.mode[s] == Mode.MINING]
         offered = {s for s in sites if hosting.is_vacant(s)}
         if candidates:
