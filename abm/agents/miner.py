@@ -275,7 +275,8 @@ class Miner(mesa.Agent):
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
 
         Priced in the region of the firm's cheapest power, with what is left of the budget
-        the fleet review spends from; the loan share only below the leverage limit.
+        the fleet review spends from; the loan share only below the leverage limit. A budget
+        that cannot pay for the smallest site prices none.
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
