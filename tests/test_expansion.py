@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm.agents.expansion import ExpansionParams, price_site, site_mw_to_build
+from abm.agents.expansion import (
+    ExpansionParams,
+    can_fund_a_site,
+    machines_usd_per_mw,
+    price_site,
+    site_mw_to_build,
+)
 from abm.agents.fleet import MachineState, Mode
 from abm.markets.economics import Contract
 from abm.metrics.supply import hash_supply_elasticity
@@ -93,6 +99,22 @@ def test_a_site_is_sized_by_cash_for_the_unborrowed_site_and_its_machines():
     assert site_mw_to_build(case, 0.15, 18.0, 40e6, 0.0, params) == pytest.approx(20.0)
     assert site_mw_to_build(case, 0.15, 18.0, 8.74e6, 0.5, params) == 0.0
     assert site_mw_to_build(case, 0.15, 18.0, -1.0, 0.5, params) == 0.0
+
+
+def test_a_budget_short_of_the_smallest_site_at_the_largest_loan_builds_nothing():
+    """Machines 2 M$ a MW (20 USD/TH at 10 J/TH), half the 500k site borrowed: 2.25 M$ a MW.
+
+    5 MW need 11.25 M$; a cent less funds no site at any loan, however much it is worth.
+    """
+    params = ExpansionParams()
+    machines = machines_usd_per_mw(20.0, 10.0)
+    case = _case(1e12, machines=machines)
+    assert machines == 2e6
+    assert can_fund_a_site(11.25e6, machines, params)
+    assert site_mw_to_build(case, 0.15, 18.0, 11.25e6, 0.5, params) == 5.0
+    assert not can_fund_a_site(11.25e6 - 0.01, machines, params)
+    for loan_to_cost in (0.0, 0.5):
+        assert site_mw_to_build(case, 0.15, 18.0, 11.25e6 - 0.01, loan_to_cost, params) == 0.0
 
 
 def test_a_build_moves_cash_into_construction_at_cost_then_becomes_a_mining_site(short_model):

@@ -105,7 +105,7 @@ def price_site(
         )
 
     margin_pv = value(end_years) - value(lead_years)
-    machines = usd_per_th * 1e6 / j_per_th
+    machines = machines_usd_per_mw(usd_per_th, j_per_th)
     site = params.site_capex_usd_per_mw
     npv = (
         margin_pv
@@ -114,6 +114,11 @@ def price_site(
     )
     margin = margin_usd_per_th_day(hashprice_usd_per_ph_day, j_per_th, cost_usd_per_mwh)
     return SiteCase(margin_pv, machines, site, npv, payback_months(usd_per_th, float(margin)))
+
+
+def machines_usd_per_mw(usd_per_th: float, j_per_th: float) -> float:
+    """What the machines filling one MW cost at `usd_per_th`."""
+    return usd_per_th * 1e6 / j_per_th
 
 
 def payback_months(usd_per_th: float, margin_usd_per_th_day: float) -> float:
@@ -139,9 +144,22 @@ def site_mw_to_build(
     """
     if case.npv <= hurdle * case.capex or case.payback_months > firm_payback_months:
         return 0.0
-    cash_per_mw = (1.0 - loan_to_cost) * case.site + case.machines
-    mw = min(params.max_site_mw, max(budget_usd, 0.0) / cash_per_mw)
+    return affordable_site_mw(budget_usd, (1.0 - loan_to_cost) * case.site + case.machines, params)
+
+
+def affordable_site_mw(budget_usd: float, cash_usd_per_mw: float, params: ExpansionParams) -> float:
+    """MW a budget pays for at `cash_usd_per_mw`: at most `max_site_mw`, 0 below `min_site_mw`."""
+    mw = min(params.max_site_mw, max(budget_usd, 0.0) / cash_usd_per_mw)
     return mw if mw >= params.min_site_mw and mw > 0 else 0.0
+
+
+def can_fund_a_site(budget_usd: float, machines_usd_per_mw: float, params: ExpansionParams) -> bool:
+    """Whether a budget pays for the smallest site, borrowing the most a firm may.
+
+    False: `site_mw_to_build` is 0 whatever the site is worth (its cash per MW is no lower).
+    """
+    cash_usd_per_mw = (1.0 - params.loan_to_cost) * params.site_capex_usd_per_mw
+    return affordable_site_mw(budget_usd, cash_usd_per_mw + machines_usd_per_mw, params) > 0
 
 
 @dataclasses.dataclass(frozen=True)

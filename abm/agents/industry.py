@@ -98,6 +98,7 @@ class Industry:
         self._opex_usd_per_mwh = np.array(finance.nonpower_opex_usd_per_mwh)  # 0-d: fast ufuncs
         self._daily: DailyArrays | None = None
         self._newest = None  # (from, until, newest_generation(), last date asked): [from, until)
+        self._new_price = None  # (generation, date, hashprice, its list price)
         self._sites_of = self._machines_of = None  # RowsByOwner, once placed
 
     def tables_changed(self) -> None:
@@ -261,15 +262,10 @@ class Industry:
         s, f = self.sites, self.fleet
         sites = self.site_rows(firm)
         rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
-        at = np.searchsorted(sites, f.site[rows])
-        deployed = np.bincount(at, f.power_mw(rows), len(sites))
-        free = (s.gross_mw[sites] - deployed).tolist()
-        mining = (s.mode[sites] == Mode.MINING).tolist()
-        return {
-            site: free_mw
-            for site, free_mw, is_mining in zip(sites.tolist(), free, mining, strict=True)
-            if is_mining
-        }
+        deployed = np.bincount(sites.searchsorted(f.site[rows]), f.power_mw(rows), len(sites))
+        mining = s.mode[sites] == Mode.MINING
+        free = (s.gross_mw[sites] - deployed)[mining]
+        return dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
 
     # --- power prices by site ---------------------------------------------------------
     def marginal_power_usd_per_mwh(self, spot_by_region: np.ndarray) -> np.ndarray:
@@ -405,9 +401,21 @@ class Industry:
         return cached[2]
 
     def new_price_usd_per_th(self, generation: AsicGeneration) -> float:
-        """Today's list price of a new machine of `generation`, USD/TH."""
-        r = self.readings
-        return self.asic.new_price_usd_per_th(generation, r.date, r.hashprice_usd_per_ph_day)
+        """Today's list price of a new machine of `generation`, USD/TH.
+
+        Kept for the step and hashprice it was asked at: every firm's review asks it.
+        """
+        r, cached = self.readings, self._new_price
+        if (
+            cached is None
+            or cached[0] is not generation
+            or cached[1] is not r.date
+            or cached[2] != r.hashprice_usd_per_ph_day
+        ):
+            hashprice = r.hashprice_usd_per_ph_day
+            price = self.asic.new_price_usd_per_th(generation, r.date, hashprice)
+            cached = self._new_price = (generation, r.date, hashprice, price)
+        return cached[3]
 
     def revalue_machines(self) -> None:
         """Secondary price of every vintage, USD/TH (at the mean regional power price)."""
@@ -643,13 +651,14 @@ class Industry:
             + np.maximum(self.ledger.cash_usd[firms], 0.0)
         )
 
-    def spare_cash_usd(self, reserve_months: float) -> np.ndarray:
-        """Per firm: cash above a reserve of `reserve_months` of last month's costs.
+    def spare_cash_usd(self, reserve_months: float, firms=slice(None)):
+        """Cash above a reserve of `reserve_months` of last month's costs, of `firms` (all).
 
         A month whose power resale exceeded its bills reserves nothing, never less, so
         spending the spare cash cannot leave a firm below zero.
         """
-        return self.ledger.cash_usd - reserve_months * np.maximum(self.last_month_costs_usd, 0.0)
+        costs = np.maximum(self.last_month_costs_usd[firms], 0.0)
+        return self.ledger.cash_usd[firms] - reserve_months * costs
 
     def leverage(self, firm: int) -> float:
         """Debt over assets (1 if the firm has no assets left)."""

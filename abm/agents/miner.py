@@ -16,7 +16,13 @@ import networkx as nx
 import numpy as np
 
 from abm.agents.capital import CapitalMarket
-from abm.agents.expansion import payback_months, price_site, site_mw_to_build
+from abm.agents.expansion import (
+    can_fund_a_site,
+    machines_usd_per_mw,
+    payback_months,
+    price_site,
+    site_mw_to_build,
+)
 from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
 from abm.agents.fleet import Cooling, MachineState, Mode
 from abm.agents.hosting import AiHosting
@@ -178,13 +184,14 @@ class Miner(mesa.Agent):
         if not self.rules.ai.enabled:
             return
         hosting, sp, table = self.hosting, self.rules.strategy, self.industry.sites
-        sites = [int(s) for s in self.industry.site_rows(self.index) if table.ai_suitable[s]]
+        rows = self.industry.site_rows(self.index)
+        sites = rows[table.ai_suitable[rows]].tolist()
         for site in sites:
             waited = hosting.waited_months(site)
-            spare = self.industry.spare_cash_usd(1.0)[self.index]
-            affordable = spare >= hosting.return_cost_usd(site)
-            if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining and affordable:
-                hosting.return_to_mining(site)
+            if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining:
+                spare = self.industry.spare_cash_usd(1.0, self.index)
+                if spare >= hosting.return_cost_usd(site):
+                    hosting.return_to_mining(site)
         candidates = [s for s in sites if table.mode[s] == Mode.MINING]
         offered = {s for s in sites if hosting.is_vacant(s)}
         if candidates:
@@ -259,10 +266,13 @@ class Miner(mesa.Agent):
         for row in deployed[margin < 0]:
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
-        for row in dormant[industry.age_years(dormant) > policy.scrap_age_years]:
-            industry.scrap(row)
+        if len(dormant):  # most firms store nothing
+            old = industry.age_years(dormant) > policy.scrap_age_years
+            for row in dormant[old]:
+                industry.scrap(row)
+            dormant = dormant[~old]
         free_mw = industry.free_mw_by_site(i)
-        for row in industry.machine_rows(i, MachineState.DORMANT):
+        for row in dormant:
             self._redeploy(row, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, hashprice, cost_per_mwh)
 
@@ -270,29 +280,32 @@ class Miner(mesa.Agent):
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
 
         Priced in the region of the firm's cheapest power, with what is left of the budget
-        the fleet review spends from; the loan share only below the leverage limit.
+        the fleet review spends from; the loan share only below the leverage limit. A budget
+        that cannot pay for the smallest site prices none.
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
             return
-        regions = np.unique(industry.sites.region[industry.site_rows(i)])
-        if not len(regions):
+        region = self._cheapest_region()
+        if region is None:
             return
-        region = int(regions[np.argmin(industry.region_mean_usd_per_mwh[regions])])
-        usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
+        policy = self.rules.fleet
+        budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
         _, gen = industry.newest_generation()
+        usd_per_th = industry.new_price_usd_per_th(gen)
+        if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
+            return  # too little cash for the smallest site, whatever it is worth
+        usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
         leverage = self.leverage()
         case = price_site(
             r.hashprice_expectation_usd_per_ph_day,
             r.years_to_halving(),
             gen.j_per_th,
-            industry.new_price_usd_per_th(gen),
+            usd_per_th,
             usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh,
             cost_of_capital(r.discount_policy_rate, leverage, self.rules.finance),
             ex,
         )
-        policy = self.rules.fleet
-        budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months)[i]
         loan_to_cost = ex.loan_to_cost if leverage < ex.max_leverage else 0.0
         mw = site_mw_to_build(case, self.hurdle, self.payback_months, budget, loan_to_cost, ex)
         if mw > 0:
@@ -302,12 +315,22 @@ class Miner(mesa.Agent):
                 i, region, mw, mw * case.site, float(usd_per_mwh), ex.lead_time_months
             )
 
+    def _cheapest_region(self) -> int | None:
+        """The region of the firm's sites with the lowest mean power price (None: no site).
+
+        Of equally cheap regions, the lowest numbered.
+        """
+        industry = self.industry
+        regions = sorted(set(industry.sites.region[industry.site_rows(self.index)].tolist()))
+        if not regions:
+            return None
+        return min(regions, key=industry.region_mean_usd_per_mwh.__getitem__)
+
     def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         fleet = self.industry.fleet
-        power_mw = fleet.power_mw(row)
+        power_mw, j_per_th = fleet.power_mw(row), fleet.j_per_th[row]
         for site, mw in free_mw.items():
-            margin = margin_usd_per_th_day(hashprice, fleet.j_per_th[row], cost[site])
-            if margin > 0 and mw >= power_mw:
+            if mw >= power_mw and margin_usd_per_th_day(hashprice, j_per_th, cost[site]) > 0:
                 self.industry.deploy(row, site)
                 free_mw[site] -= power_mw
                 return
@@ -315,8 +338,10 @@ class Miner(mesa.Agent):
     def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's."""
         industry, policy = self.industry, self.rules.fleet
-        spare = industry.spare_cash_usd(policy.cash_reserve_months)[self.index]
+        spare = industry.spare_cash_usd(policy.cash_reserve_months, self.index)
         budget = policy.capex_cash_share * spare
+        if budget <= 0:  # as the loop below would skip every site
+            return
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
         for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):

@@ -10,6 +10,7 @@ a lease (herding): it draws more firms into AI (measured in tests/agents/test_st
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -59,17 +60,58 @@ def mining_value_usd_per_mw(
     Power costs `cost_usd_per_mwh` for the contract's `contract_years_left`, then
     `renewal_cost_usd_per_mwh` (the price it renews at; default: unchanged).
     """
+    renewal = cost_usd_per_mwh if renewal_cost_usd_per_mwh is None else renewal_cost_usd_per_mwh
+    t, margin = _margin_usd_per_mw_month(
+        hashprice_usd_per_ph_day,
+        decline_per_year,
+        years_to_halving,
+        j_per_th,
+        cost_usd_per_mwh,
+        years,
+        renewal,
+        contract_years_left,
+    )
+    return float((margin * np.exp(-rate_per_year * t)).sum())
+
+
+# Every firm's review on one date prices the same paths (the hashprice expectation and the
+# halving are common; sites share regions' costs): each is computed once, only the firm's
+# discount rate is applied per call. Keyed on every input, so a hit is the same numbers.
+@functools.lru_cache(maxsize=1024)
+def _margin_usd_per_mw_month(
+    hashprice_usd_per_ph_day: float,
+    decline_per_year: float,
+    years_to_halving: float,
+    j_per_th: float,
+    cost_usd_per_mwh: float,
+    years: float,
+    renewal_cost_usd_per_mwh: float,
+    contract_years_left: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mid-month times and one MW's margin in each month, USD, 0 where curtailed (read only)."""
+    t, hashprice = _hashprice_path(
+        hashprice_usd_per_ph_day, decline_per_year, years_to_halving, years
+    )
+    th_per_mw = 1e6 / j_per_th
+    revenue = hashprice / 1000.0 * th_per_mw * DAYS_PER_MONTH
+    cost_usd_per_mwh = np.where(t < contract_years_left, cost_usd_per_mwh, renewal_cost_usd_per_mwh)
+    cost = cost_usd_per_mwh * 24.0 * DAYS_PER_MONTH
+    margin = np.maximum(revenue - cost, 0.0)  # a loss-making month is curtailed
+    margin.flags.writeable = False
+    return t, margin
+
+
+@functools.lru_cache(maxsize=64)
+def _hashprice_path(
+    hashprice_usd_per_ph_day: float, decline_per_year: float, years_to_halving: float, years: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mid-month times and the expected hashprice at each (decline, halvings), read only."""
     t = _months(years)
     halvings = np.floor((t - years_to_halving) / 4.0) + 1.0
     hashprice = hashprice_usd_per_ph_day * np.exp(-decline_per_year * t)
     hashprice = hashprice * 0.5 ** np.clip(halvings, 0.0, None)
-    th_per_mw = 1e6 / j_per_th
-    revenue = hashprice / 1000.0 * th_per_mw * DAYS_PER_MONTH
-    renewal = cost_usd_per_mwh if renewal_cost_usd_per_mwh is None else renewal_cost_usd_per_mwh
-    cost_usd_per_mwh = np.where(t < contract_years_left, cost_usd_per_mwh, renewal)
-    cost = cost_usd_per_mwh * 24.0 * DAYS_PER_MONTH
-    margin = np.maximum(revenue - cost, 0.0)  # a loss-making month is curtailed
-    return float((margin * np.exp(-rate_per_year * t)).sum())
+    t.flags.writeable = hashprice.flags.writeable = False
+    return t, hashprice
 
 
 def lease_value_usd_per_mw_it(

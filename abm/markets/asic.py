@@ -125,6 +125,7 @@ class AsicMarket:
         self.generations = tuple(sorted(params.generations, key=lambda g: g.release_date))
         self._release_days = np.array([g.release_date for g in self.generations], "datetime64[D]")
         self._decline: dict[tuple, float] = {}  # (generation, date) -> exp(-decline * years)
+        self._release_day_number: dict[AsicGeneration, int] = {}  # days since 1970-01-01
 
     def generations_available(self, date: dt.date | np.datetime64) -> list[AsicGeneration]:
         """Generations released on or before `date`, oldest first."""
@@ -159,11 +160,7 @@ class AsicMarket:
         key = (generation.name, date)
         decline = self._decline.get(key)
         if decline is None:  # once per generation and date: the model asks every day
-            if isinstance(date, np.datetime64):  # days since release, as the dates give it
-                released = np.datetime64(generation.release_date, "D")
-                days = int((date.astype("datetime64[D]") - released).astype(np.int64))
-            else:
-                days = (as_date(date) - generation.release_date).days
+            days = self._days_since_release(generation, date)
             if days < 0:
                 raise ValueError(
                     f"{generation.name} is released on {generation.release_date}, "
@@ -175,6 +172,16 @@ class AsicMarket:
         return float(
             generation.new_price_usd_per_th * ratio**p.new_price_hashprice_elasticity * decline
         )
+
+    def _days_since_release(self, generation: AsicGeneration, date) -> int:
+        """Whole days from `generation`'s release to `date`, as the dates give it."""
+        if not isinstance(date, np.datetime64):
+            return (as_date(date) - generation.release_date).days
+        released = self._release_day_number.get(generation)
+        if released is None:
+            day = np.datetime64(generation.release_date, "D")
+            released = self._release_day_number[generation] = int(day.astype(np.int64))
+        return int(np.datetime64(date, "D").astype(np.int64)) - released
 
     def secondary_price_usd_per_th(
         self,
