@@ -139,6 +139,7 @@ class Fleet(Table):
         "j_per_th": np.float64,
         "bought_step": np.int64,  # may be negative: bought before the start
         "state": np.int64,  # MachineState
+        "value_usd_per_th": np.float64,  # secondary price, revalued each month end
     }
 
     def power_mw(self, rows=slice(None)) -> np.ndarray:

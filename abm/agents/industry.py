@@ -87,7 +87,6 @@ class Industry:
         self.alive = np.ones(n_firms, dtype=bool)
         self.ai_value_usd = np.zeros(n_firms)  # AI sites: leases at PV of NOI, conversions at cost
         self.construction = Pipeline(n_firms)  # mining sites being built, at cost
-        self.machine_value_usd_per_th = np.zeros(0)
         self.btc_sell_share = np.zeros(n_firms)
         self.firm_running_th = np.zeros(n_firms)
         self._month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
@@ -417,9 +416,14 @@ class Industry:
             cached = self._new_price = (generation, r.date, hashprice, price)
         return cached[3]
 
+    @property
+    def machine_value_usd_per_th(self) -> np.ndarray:
+        """Secondary price of every vintage, USD/TH: the fleet's `value_usd_per_th` column."""
+        return self.fleet.value_usd_per_th
+
     def revalue_machines(self) -> None:
         """Secondary price of every vintage, USD/TH (at the mean regional power price)."""
-        self.machine_value_usd_per_th = self.asic.secondary_price_usd_per_th(
+        self.fleet.value_usd_per_th[:] = self.asic.secondary_price_usd_per_th(
             self.fleet.j_per_th,
             self.age_years(np.arange(self.fleet.n)),
             self.readings.hashprice_usd_per_ph_day,
@@ -499,10 +503,10 @@ class Industry:
             j_per_th=self.generation_j_per_th[generation],
             bought_step=self.readings.step_index,
             state=MachineState.DEPLOYED,
+            value_usd_per_th=usd_per_th,  # at cost until the month end revalues it
         )
         self._machines_of.add(firm, row)
         self.tables_changed()
-        self.machine_value_usd_per_th = np.append(self.machine_value_usd_per_th, usd_per_th)
         self.ledger.pay(firm, "capex_usd", th * usd_per_th)
         self.events.add("asic_purchase", firm, th=th, usd=th * usd_per_th, generation=generation)
 
