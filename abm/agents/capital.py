@@ -147,7 +147,7 @@ class CapitalMarket:
 
         Spare cash (a month's costs kept) plus what it can still raise this quarter.
         """
-        return float(self.industry.spare_cash_usd(1.0)[firm]) + self.capacity_usd(firm)
+        return float(self.industry.spare_cash_usd(1.0, firm)) + self.capacity_usd(firm)
 
     def fund(self, firm: int, usd: float) -> bool:
         """Make `usd` of spare cash available, raising the shortfall.
@@ -156,7 +156,7 @@ class CapitalMarket:
         exceeds `fundable_usd`, compared as that sum (so `fund(firm, fundable_usd(firm))`
         succeeds, where `usd - spare > capacity` can hold by a rounding of the sum).
         """
-        spare = float(self.industry.spare_cash_usd(1.0)[firm])
+        spare = float(self.industry.spare_cash_usd(1.0, firm))
         shortfall = usd - spare
         if shortfall <= 0:
             return True

@@ -655,8 +655,10 @@ class Industry:
             + np.maximum(self.ledger.cash_usd[firms], 0.0)
         )
 
-    def spare_cash_usd(self, reserve_months: float, firms=slice(None)):
-        """Cash above a reserve of `reserve_months` of last month's costs, of `firms` (all).
+    def spare_cash_usd(
+        self, reserve_months: float, firms: int | slice = slice(None)
+    ) -> float | np.ndarray:
+        """Cash above a reserve of `reserve_months` of last month's costs: of one firm, or all.
 
         A month whose power resale exceeded its bills reserves nothing, never less, so
         spending the spare cash cannot leave a firm below zero.
