@@ -83,14 +83,32 @@ class Table:
 
     def append(self, **values) -> int:
         """Add one row; return its index."""
-        return self.extend([values]).start
+        row = self._reserve(1, values.keys())
+        for name, column in self._data.items():
+            column[row] = values.get(name, 0)
+        self.n = row + 1
+        self._expose()
+        return row
 
     def extend(self, rows: list[dict]) -> range:
         """Add rows (each a dict of column values; a column not given is 0); their indices."""
-        unknown = set().union(*rows) - self._data.keys()
+        start = self._reserve(len(rows), set().union(*rows))
+        end = start + len(rows)
+        for name, column in self._data.items():
+            column[start:end] = [row.get(name, 0) for row in rows]
+        self.n = end
+        self._expose()
+        return range(start, end)
+
+    def _reserve(self, count: int, names) -> int:
+        """Room for `count` more rows with columns `names`; returns the first new row.
+
+        The rows count once they are filled (`n` is the caller's to advance).
+        """
+        unknown = set(names) - self._data.keys()
         if unknown:
             raise KeyError(f"unknown columns {sorted(unknown)}")
-        start, end = self.n, self.n + len(rows)
+        start, end = self.n, self.n + count
         capacity = len(next(iter(self._data.values())))
         if end > capacity:
             capacity = max(2 * capacity, end)
@@ -98,11 +116,7 @@ class Table:
                 grown = np.zeros(capacity, column.dtype)
                 grown[:start] = column[:start]
                 self._data[name] = grown
-        for name, column in self._data.items():
-            column[start:end] = [row.get(name, 0) for row in rows]
-        self.n = end
-        self._expose()
-        return range(start, end)
+        return start
 
 
 class Sites(Table):
