@@ -186,9 +186,10 @@ class DailyArrays:
         """Per firm sums of the (3, n_sites) site flows; mean price of the MWh used."""
         n = self.n_firms
         by_firm = np.bincount(self.firm_bin3, flows.ravel(), 3 * (n + 1)).reshape(3, n + 1)
-        bill_total, _, resale_total = np.add.reduce(flows, axis=1)  # each row's own .sum()
-        used = used_mwh_total
-        mean_price = float((bill_total - resale_total) / used) if used > 0 else np.nan
+        # each row's own .sum(), as Python floats: the same IEEE arithmetic, without scalars
+        bill_total, _, resale_total = np.add.reduce(flows, axis=1).tolist()
+        used = float(used_mwh_total)
+        mean_price = (bill_total - resale_total) / used if used > 0 else np.nan
         return by_firm[:, :n], mean_price
 
 
