@@ -98,7 +98,7 @@ class DailyArrays:
         n_vintages = len(self.th)
         self.spot_site = np.zeros(n_sites)
         self.prices = np.empty((2, n_sites))  # used MWh billed at, marginal; USD/MWh
-        self.runs = np.zeros(n_vintages, dtype=bool)
+        self.runs = np.zeros(n_vintages)  # 1.0 or 0.0: multiplied without a cast from bool
         self.run_share = np.zeros(n_vintages)
         self.th_running = np.zeros(n_vintages)
         self.used_terms = np.empty(n_vintages)
@@ -128,7 +128,7 @@ class DailyArrays:
     ) -> np.ndarray:
         """Today's site prices and running hashrate; returns TH/s running per vintage.
 
-        Fills `spot_site`, `prices` (per site) and `th_running`, with `runs` (per vintage)
+        Fills `spot_site`, `prices` (per site) and `th_running`, with `runs` (1.0 or 0.0)
         and, unless every region is online (`online_by_region` None), `run_share`: the
         contract's billed and marginal price per site, and a vintage running where it may
         and its margin over the marginal price is positive (`Industry.running_mask`).

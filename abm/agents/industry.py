@@ -323,7 +323,7 @@ class Industry:
         th_running = self.daily().operate(
             spot_by_region, online_by_region, self.readings.hashprice_usd_per_ph_day
         )
-        self.running_th_total = float(th_running.sum())
+        self.running_th_total = float(np.add.reduce(th_running))  # th_running.sum()
         return th_running
 
     def pay_rewards(self, reward_sat: int, th_running: np.ndarray) -> int:
