@@ -131,9 +131,10 @@ class Ledger:
         sold = _sold(sat, np.array([entry[2] for entry in mining]))
         usd_per_sat = np.array([entry[3] / 1e8 for entry in mining])[:, None]
         power = np.array([entry[0] for entry in booked[1::2]])  # (days, 3, firms)
-        self._btc_sat += sat.sum(axis=0)
+        mined_sat = sat.sum(axis=0)
+        self._btc_sat += mined_sat
         self._btc_sat -= sold.sum(axis=0)
-        self._flows["btc_mined_sat"] += sat.sum(axis=0)
+        self._flows["btc_mined_sat"] += mined_sat
         revenue, sales = sat * usd_per_sat, sold * usd_per_sat  # as `mine` and `sell_btc`
         names = ("mining_revenue_usd", "btc_sales_usd", "power_cost_usd", "opex_usd", "resale_usd")
         n = len(self._cash_usd)
