@@ -8,6 +8,7 @@ reads the run's state (it never changes it) and owns every table a run returns.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -228,27 +229,50 @@ class Recorder:
         self.steps_done = i + 1
 
     def _record_security_state(self, i: int, th_running: np.ndarray, active_th: float) -> None:
-        """Store the raw state the security measures read after the run."""
-        industry = self.industry
+        """Store the raw state the security measures read after the run.
+
+        The newest machines' price and J/TH are not state: `finish_metrics` looks them up.
+        """
+        industry, state = self.industry, self.state
         d = industry.daily()
         owned_off = d.owned_th - th_running  # mothballed, curtailed or forced off
         dormant_th = float(_sum(owned_off))
-        _, newest = industry.newest_generation()
-        self.state.floats[:, i] = (  # in the order of STATE_COLUMNS
+        state.floats[:4, i] = (  # the first four STATE_COLUMNS; .dot: `@` for half the time
             active_th,
             dormant_th,
-            owned_off @ industry.machine_value_usd_per_th,  # dormant value, USD
-            float(owned_off @ d.j_per_th) / dormant_th if dormant_th > 0 else newest.j_per_th,
-            industry.new_price_usd_per_th(newest),
-            newest.j_per_th,
-            self.supply_sat / COIN_SAT,
+            owned_off.dot(industry.machine_value_usd_per_th),  # dormant value, USD
+            float(owned_off.dot(d.j_per_th)) / dormant_th if dormant_th > 0 else np.nan,
         )
+        state.columns["state_supply_btc"][i] = self.supply_sat / COIN_SAT
         self.firm_th_by_step[i] = industry.firm_running_th
         self.pool_th_by_step[i] = self.pools.pool_th(industry.firm_running_th)
+
+    def _record_newest_machines(self, n: int) -> None:
+        """The newest generation's list price and J/TH on each of the first `n` steps.
+
+        Looked up after the run, at each step's date and hashprice as recorded (the
+        price `Industry.new_price_usd_per_th` quotes that day): with `datetime.date`s the
+        ASIC market prices a day in a fraction of the time of the run's datetime64 days.
+        Dormant J/TH is the newest generation's on steps with nothing dormant.
+        """
+        asic, columns = self.industry.asic, self.state.columns
+        hashprice = self.series.columns["hashprice_usd_per_ph_day"][:n].tolist()
+        price, j_per_th = columns["state_new_price_usd_per_th"], columns["state_new_j_per_th"]
+        newest, next_release = None, dt.date.min
+        for i, day in enumerate(self.dates[:n].tolist()):
+            if day >= next_release:  # the newest generation changes only on a release day
+                newest = asic.newest(day)
+                later = [g.release_date for g in asic.generations if g.release_date > day]
+                next_release = min(later, default=dt.date.max)
+            price[i] = asic.new_price_usd_per_th(newest, day, hashprice[i])
+            j_per_th[i] = newest.j_per_th
+        dormant_j = columns["state_dormant_j_per_th"][:n]
+        np.copyto(dormant_j, j_per_th[:n], where=~(columns["state_dormant_th"][:n] > 0))
 
     def finish_metrics(self) -> None:
         """Compute the security columns of every step recorded (metrics read only)."""
         n = self.steps_done
+        self._record_newest_machines(n)
         columns = {name: values[:n] for name, values in self.series.columns.items()}
         columns |= {name: values[:n] for name, values in self.state.columns.items()}
         measures = security_columns(

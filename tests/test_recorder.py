@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from abm.metrics.bifurcation import CLASSES
+from abm.model import MiningModel
 from abm.recorder import BatchRunView, ModelSeries
 
 DATES = np.datetime64("2026-01-01") + np.arange(5)
@@ -69,3 +70,18 @@ def test_firm_table_is_empty_before_the_first_month_end(short_model):
     for _ in range(5):
         short_model.step()
     assert len(short_model.firm_table()) == 0
+
+
+def test_newest_machines_looked_up_after_the_run_are_what_the_industry_quoted_each_day():
+    """List price and J/TH of the newest generation, across a release (S23, 2026-04-01)."""
+    model = MiningModel("baseline_2026", seed=1, **{"run.end_date": "2026-04-15"})
+    industry, quoted = model.industry, []
+    while model.running:
+        model.step()
+        _, newest = industry.newest_generation()
+        quoted.append((industry.new_price_usd_per_th(newest), newest.j_per_th))
+    state = model.recorder.state.columns
+    price, j_per_th = np.array(quoted).T
+    assert len(set(j_per_th)) == 2  # the newest generation changed during the run
+    assert (state["state_new_price_usd_per_th"] == price).all()
+    assert (state["state_new_j_per_th"] == j_per_th).all()

@@ -82,9 +82,10 @@ class DailyArrays:
         # row 1: the marginal price (PPA: the spot it could be resold at, or nothing)
         mul = np.where(is_spot, 1.0, np.where(is_indexed, agreed, 0.0))
         add = np.where(is_spot, self.spot_markup_usd_per_mwh, np.where(is_indexed, 0.0, agreed))
-        self.price_mul = np.stack((mul, np.where(fixed, np.where(self.resale, 1.0, 0.0), mul)))
-        self.price_div = np.stack((np.where(is_indexed, mean, one),) * 2)
-        self.price_add = np.stack((np.where(self.is_ppa, zero, add), np.where(fixed, zero, add)))
+        # np.array of two rows stacks them, in a third of np.stack's time
+        self.price_mul = np.array((mul, np.where(fixed, np.where(self.resale, 1.0, 0.0), mul)))
+        self.price_div = np.array((np.where(is_indexed, mean, one),) * 2)
+        self.price_add = np.array((np.where(self.is_ppa, zero, add), np.where(fixed, zero, add)))
         self.price_mul[0, self.is_ppa] = 0.0
         self.k_run = np.where(self.may_run, self.j_per_th * MWH_PER_TH_DAY_PER_J_PER_TH, np.nan)
         self.site_of_vintage = np.where(self.site >= 0, self.site, 0)  # any site: k is NaN
@@ -97,7 +98,7 @@ class DailyArrays:
         n_vintages = len(self.th)
         self.spot_site = np.zeros(n_sites)
         self.prices = np.empty((2, n_sites))  # used MWh billed at, marginal; USD/MWh
-        self.runs = np.zeros(n_vintages, dtype=bool)
+        self.runs = np.zeros(n_vintages)  # 1.0 or 0.0: multiplied without a cast from bool
         self.run_share = np.zeros(n_vintages)
         self.th_running = np.zeros(n_vintages)
         self.used_terms = np.empty(n_vintages)
@@ -127,7 +128,7 @@ class DailyArrays:
     ) -> np.ndarray:
         """Today's site prices and running hashrate; returns TH/s running per vintage.
 
-        Fills `spot_site`, `prices` (per site) and `th_running`, with `runs` (per vintage)
+        Fills `spot_site`, `prices` (per site) and `th_running`, with `runs` (1.0 or 0.0)
         and, unless every region is online (`online_by_region` None), `run_share`: the
         contract's billed and marginal price per site, and a vintage running where it may
         and its margin over the marginal price is positive (`Industry.running_mask`).
@@ -186,9 +187,10 @@ class DailyArrays:
         """Per firm sums of the (3, n_sites) site flows; mean price of the MWh used."""
         n = self.n_firms
         by_firm = np.bincount(self.firm_bin3, flows.ravel(), 3 * (n + 1)).reshape(3, n + 1)
-        bill_total, _, resale_total = np.add.reduce(flows, axis=1)  # each row's own .sum()
-        used = used_mwh_total
-        mean_price = float((bill_total - resale_total) / used) if used > 0 else np.nan
+        # each row's own .sum(), as Python floats: the same IEEE arithmetic, without scalars
+        bill_total, _, resale_total = np.add.reduce(flows, axis=1).tolist()
+        used = float(used_mwh_total)
+        mean_price = (bill_total - resale_total) / used if used > 0 else np.nan
         return by_firm[:, :n], mean_price
 
 

@@ -323,7 +323,7 @@ class Industry:
         th_running = self.daily().operate(
             spot_by_region, online_by_region, self.readings.hashprice_usd_per_ph_day
         )
-        self.running_th_total = float(th_running.sum())
+        self.running_th_total = float(np.add.reduce(th_running))  # th_running.sum()
         return th_running
 
     def pay_rewards(self, reward_sat: int, th_running: np.ndarray) -> int:
@@ -360,7 +360,7 @@ class Industry:
         `bill + opex - resale` in day order, as adding them day by day would.
         """
         if self._costs_booked:
-            booked, self._costs_booked = np.stack(self._costs_booked), []
+            booked, self._costs_booked = np.array(self._costs_booked), []  # stacked
             costs = np.empty((len(booked) + 1, self.n_firms))
             costs[0] = self._month_costs_usd
             np.add(booked[:, 0], booked[:, 1], out=costs[1:])

@@ -17,6 +17,9 @@ def subsidy_sum_sat(first_height: int, last_height: int) -> int:
     """Total subsidy of the blocks at heights first_height..last_height (inclusive)."""
     if last_height < first_height:
         return 0
+    era = first_height // HALVING_INTERVAL
+    if era == last_height // HALVING_INTERVAL and 0 <= era < 64:  # one era: a day's blocks
+        return (last_height - first_height + 1) * (INITIAL_SUBSIDY_SAT >> era)
     total = 0
     height = first_height
     last_height = min(last_height, 64 * HALVING_INTERVAL - 1)  # no subsidy from then on
