@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-_max, _sum = np.maximum.reduce, np.add.reduce  # ndarray.max and .sum, without their wrappers
+_max, _min, _sum = np.maximum.reduce, np.minimum.reduce, np.add.reduce  # .max, .min, .sum unwrapped
 _ZERO_WEIGHT = "cannot pay a reward with zero total hashrate (or non-finite weights)"
 
 
@@ -55,21 +55,41 @@ def split_sat_rows(totals_sat: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return paid
     w = weights[pay]
     top = _max(w, axis=1) if n else np.zeros(len(pay))
-    if not (np.all(top > 0) and np.all(np.isfinite(top))):
+    # every top > 0 and finite: the smallest > 0 and the largest finite (NaN fails both)
+    if not (_min(top) > 0 and math.isfinite(_max(top))):
         raise ValueError(_ZERO_WEIGHT)
     scaled = w / top[:, None]
     scaled_sum = _sum(scaled, axis=1)
-    if not np.all(np.isfinite(scaled_sum)):
+    if not math.isfinite(_sum(scaled_sum)):  # a sum of finite sums <= n is finite
         raise ValueError(_ZERO_WEIGHT)
     exact = scaled * (totals[pay] / scaled_sum)[:, None]
     floor = np.floor(exact)
     rows = floor.astype(np.int64)
     leftover = totals[pay] - _sum(rows, axis=1)
     floor -= exact  # paid - exact
-    order = floor.argsort(axis=1, kind="stable")
-    r, k = np.nonzero(np.arange(n) < leftover[:, None])  # the first `leftover` of each row
-    rows[r, order[r, k]] += 1
+    _pay_leftover(rows, floor, leftover)
     paid[pay] = rows
     for d in pay[leftover < 0]:
         paid[d] = split_sat(int(totals[d]), weights[d])
     return paid
+
+
+def _pay_leftover(rows: np.ndarray, paid_less_exact: np.ndarray, leftover: np.ndarray) -> None:
+    """Add 1 to the `leftover[d]` smallest `paid_less_exact[d]` of each row d of `rows`.
+
+    Ties are taken in index order (as a stable sort takes them). A value sort finds each
+    row's cut-off, and a row takes every value up to it; only a row where values equal to
+    its cut-off straddle it (a tie across the cut) is sorted stably, as is a row whose
+    cut-off is out of range.
+    """
+    days, n = rows.shape
+    last = np.maximum(np.minimum(leftover, n), 1) - 1  # np.clip's wrapper costs 10 us
+    cut = np.sort(paid_less_exact, axis=1)[np.arange(days), last]
+    cut[leftover <= 0] = -np.inf  # paid - exact > -1: nothing taken
+    take = paid_less_exact <= cut[:, None]
+    exact_cut = _sum(take, axis=1) == np.maximum(leftover, 0)
+    rows += take
+    for d in np.flatnonzero(~exact_cut):
+        rows[d] -= take[d]
+        order = paid_less_exact[d].argsort(kind="stable")
+        rows[d, order[: max(int(leftover[d]), 0)]] += 1

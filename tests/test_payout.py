@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abm.payout import split_sat
+from abm.payout import split_sat, split_sat_rows
 
 MAX_TOTAL = 10**12  # 10,000 BTC: far above a day's issuance
 
@@ -83,6 +83,30 @@ def test_split_depends_only_on_weight_ratios(total, w, k):
     b = split_sat(total, np.array(w) * k)
     assert int(b.sum()) == total
     assert np.abs(a - b).max() <= 1
+
+
+# Rows of few distinct weights (ties, equal fractional parts across the cut-off) or any.
+tied_row = st.lists(st.sampled_from([0.0, 1.0, 2.0, 3.0, 7.0]), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(1, 12),
+    days=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=MAX_TOTAL), st.one_of(tied_row, weights)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_rows_split_as_each_row_alone(n, days):
+    """`split_sat_rows` pays each row exactly what `split_sat` pays it, ties included."""
+    rows = [(total, (w * n)[:n]) for total, w in days if sum((w * n)[:n]) > 0]
+    if not rows:
+        return
+    totals = np.array([total for total, _ in rows])
+    w = np.array([row for _, row in rows])
+    expected = [split_sat(int(total), row) for total, row in zip(totals, w, strict=True)]
+    assert (split_sat_rows(totals, w) == np.array(expected)).all()
 
 
 def test_largest_remainders_get_the_leftover_satoshis():
