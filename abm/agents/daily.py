@@ -138,7 +138,7 @@ class DailyArrays:
         np.multiply(spot, self.price_mul, out=prices)
         np.divide(prices, self.price_div, out=prices)
         np.add(prices, self.price_add, out=prices)
-        cost = prices[1][self.site_of_vintage]
+        cost = prices[1].take(self.site_of_vintage)  # ndarray.take: faster than [index]
         np.multiply(self.k_run, cost, out=cost)
         self._hashprice_th[...] = hashprice / 1000.0
         np.less(cost, self._hashprice_th, out=self.runs)
@@ -146,7 +146,7 @@ class DailyArrays:
         if self.all_online:  # the share running is 0 or 1: th * 1.0 is th
             np.multiply(self.th, self.runs, out=self.th_running)
         else:
-            share = online_by_region[self.vintage_region]
+            share = online_by_region.take(self.vintage_region)
             np.multiply(self.runs, share, out=self.run_share)
             np.multiply(self.th, self.run_share, out=self.th_running)
         return self.th_running
