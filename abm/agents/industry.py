@@ -223,28 +223,43 @@ class Industry:
         A new site is air-cooled and not AI-ready; its power is indexed to the region's
         spot at its contract's mean price, for the MWh it uses.
         """
-        for b in self.construction.take_due(int(np.datetime64(month_last_day, "M").astype(int))):
+        due = self.construction.take_due(int(np.datetime64(month_last_day, "M").astype(int)))
+        built = [b for b in due if self.alive[b.firm]]
+        sites = iter(self._add_sites([self._new_site_columns(b) for b in built]))
+        for b in due:  # events in the order the builds fell due
             if not self.alive[b.firm]:
                 self.events.add("site_build_abandoned", b.firm, mw=b.mw, usd=b.usd)
                 continue
-            site = self._add_site(
-                firm=b.firm,
-                region=b.region,
-                gross_mw=b.mw,
-                contract=Contract.INDEXED,
-                contract_price_usd_per_mwh=b.cost_usd_per_mwh,
-                cooling=Cooling.AIR,
-                mode=Mode.MINING,
-            )
+            site = next(sites)
             self.construction.mw_energized += b.mw
             self.events.add("site_energized", b.firm, site=site, mw=b.mw, region=b.region)
 
+    @staticmethod
+    def _new_site_columns(b: Build) -> dict:
+        """The site row a finished build becomes."""
+        return {
+            "firm": b.firm,
+            "region": b.region,
+            "gross_mw": b.mw,
+            "contract": Contract.INDEXED,
+            "contract_price_usd_per_mwh": b.cost_usd_per_mwh,
+            "cooling": Cooling.AIR,
+            "mode": Mode.MINING,
+        }
+
     def _add_site(self, **columns) -> int:
         """Append a site row for `columns["firm"]`; returns its row."""
-        row = self.sites.append(**columns)
-        self._sites_of.add(columns["firm"], row)
+        return self._add_sites([columns])[0]
+
+    def _add_sites(self, rows: list[dict]) -> range:
+        """Append site rows, each for its `"firm"`, in one table extension; their rows."""
+        if not rows:
+            return range(0)
+        sites = self.sites.extend(rows)
+        for columns, site in zip(rows, sites, strict=True):
+            self._sites_of.add(columns["firm"], site)
         self.tables_changed()
-        return row
+        return sites
 
     # --- rows of one firm ------------------------------------------------------------
     def site_rows(self, firm: int) -> np.ndarray:
