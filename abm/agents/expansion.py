@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 
-from abm.agents.strategy import mining_value_usd_per_mw
+from abm.agents.strategy import mining_value_from_usd_per_mw
 from abm.markets.economics import margin_usd_per_th_day
 from abm.params import param
 from abm.units import DAYS_PER_MONTH
@@ -93,18 +93,16 @@ def price_site(
     lead_years = params.lead_time_months / 12.0
     end_years = lead_years + params.horizon_years
 
-    def value(years: float) -> float:
-        return mining_value_usd_per_mw(
-            hashprice_usd_per_ph_day,
-            params.hashprice_decline_per_year,
-            years_to_halving,
-            j_per_th,
-            cost_usd_per_mwh,
-            rate_per_year,
-            years,
-        )
-
-    margin_pv = value(end_years) - value(lead_years)
+    margin_pv = mining_value_from_usd_per_mw(
+        hashprice_usd_per_ph_day,
+        params.hashprice_decline_per_year,
+        years_to_halving,
+        j_per_th,
+        cost_usd_per_mwh,
+        rate_per_year,
+        lead_years,
+        end_years,
+    )
     machines = machines_usd_per_mw(usd_per_th, j_per_th)
     site = params.site_capex_usd_per_mw
     npv = (

@@ -223,28 +223,43 @@ class Industry:
         A new site is air-cooled and not AI-ready; its power is indexed to the region's
         spot at its contract's mean price, for the MWh it uses.
         """
-        for b in self.construction.take_due(int(np.datetime64(month_last_day, "M").astype(int))):
+        due = self.construction.take_due(int(np.datetime64(month_last_day, "M").astype(int)))
+        built = [b for b in due if self.alive[b.firm]]
+        sites = iter(self._add_sites([self._new_site_columns(b) for b in built]))
+        for b in due:  # events in the order the builds fell due
             if not self.alive[b.firm]:
                 self.events.add("site_build_abandoned", b.firm, mw=b.mw, usd=b.usd)
                 continue
-            site = self._add_site(
-                firm=b.firm,
-                region=b.region,
-                gross_mw=b.mw,
-                contract=Contract.INDEXED,
-                contract_price_usd_per_mwh=b.cost_usd_per_mwh,
-                cooling=Cooling.AIR,
-                mode=Mode.MINING,
-            )
+            site = next(sites)
             self.construction.mw_energized += b.mw
             self.events.add("site_energized", b.firm, site=site, mw=b.mw, region=b.region)
 
+    @staticmethod
+    def _new_site_columns(b: Build) -> dict:
+        """The site row a finished build becomes."""
+        return {
+            "firm": b.firm,
+            "region": b.region,
+            "gross_mw": b.mw,
+            "contract": Contract.INDEXED,
+            "contract_price_usd_per_mwh": b.cost_usd_per_mwh,
+            "cooling": Cooling.AIR,
+            "mode": Mode.MINING,
+        }
+
     def _add_site(self, **columns) -> int:
         """Append a site row for `columns["firm"]`; returns its row."""
-        row = self.sites.append(**columns)
-        self._sites_of.add(columns["firm"], row)
+        return self._add_sites([columns])[0]
+
+    def _add_sites(self, rows: list[dict]) -> range:
+        """Append site rows, each for its `"firm"`, in one table extension; their rows."""
+        if not rows:
+            return range(0)
+        sites = self.sites.extend(rows)
+        for columns, site in zip(rows, sites, strict=True):
+            self._sites_of.add(columns["firm"], site)
         self.tables_changed()
-        return row
+        return sites
 
     # --- rows of one firm ------------------------------------------------------------
     def site_rows(self, firm: int) -> np.ndarray:
@@ -619,40 +634,60 @@ class Industry:
         return self.finance.site_value_usd_per_mw * min(max(ratio, low), high)
 
     def assets_usd(self, firm: int) -> float:
-        """Everything a firm owns, valued today (see `_assets_usd`)."""
+        """Everything a firm owns, valued today (see `_assets_usd`).
+
+        In Python floats but for the two sums, which stay numpy's (pairwise from 8 terms):
+        a numpy call on one firm's few numbers costs more than the arithmetic.
+        """
+        s, f, ledger = self.sites, self.fleet, self.ledger
         sites = self.site_rows(firm)
-        mining_sites = self.sites.mode[sites] != Mode.AI_HOSTING
-        sites_mw = self.sites.gross_mw[sites[mining_sites]].sum()
+        mining_sites = s.mode[sites] != Mode.AI_HOSTING
+        sites_mw = np.add.reduce(s.gross_mw[sites[mining_sites]])
         rows = self.machine_rows(firm)
-        rows = rows[self.fleet.state[rows] != MachineState.SCRAPPED]  # scrapped: worth nothing
-        machines = (self.fleet.th[rows] * self.machine_value_usd_per_th[rows]).sum()
-        return float(self._assets_usd(firm, sites_mw, machines))
+        if MachineState.SCRAPPED in f.state[rows].tolist():  # scrapped: worth nothing
+            rows = rows[f.state[rows] != MachineState.SCRAPPED]
+        machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
+        return self._assets_usd(
+            float(sites_mw),
+            float(self.construction.usd_by_firm[firm]),
+            float(self.ai_value_usd[firm]),
+            float(machines),
+            float(ledger.btc_sat[firm]),
+            max(float(ledger.cash_usd[firm]), 0.0),
+        )
 
     def assets_by_firm(self) -> np.ndarray:
         """`assets_usd` of every firm at once (the same numbers, bit for bit)."""
-        s = self.sites
+        s, ledger = self.sites, self.ledger
         sites_mw = self._sites_of.sums(s.gross_mw, keep=s.mode != Mode.AI_HOSTING)
         machines = self._machines_of.sums(
             self.fleet.th * self.machine_value_usd_per_th,
             keep=self.fleet.state != MachineState.SCRAPPED,
         )
-        return self._assets_usd(slice(None), sites_mw, machines)
+        return self._assets_usd(
+            sites_mw,
+            self.construction.usd_by_firm,
+            self.ai_value_usd,
+            machines,
+            ledger.btc_sat,
+            np.maximum(ledger.cash_usd, 0.0),
+        )
 
-    def _assets_usd(self, firms, sites_mw, machines_usd):
-        """Assets of `firms` given their mining-site MW and machine value.
+    def _assets_usd(self, sites_mw, construction_usd, ai_usd, machines_usd, btc_sat, cash_usd):
+        """Assets given their parts: of one firm (floats) or of every firm (arrays).
 
         Mining sites at market value (at cost while being built), leased AI sites at the
         PV of their NOI (at cost while converting), machines at secondary prices, BTC at
-        market, and cash.
+        market, and cash (none below zero).
         """
-        btc = self.ledger.btc_sat[firms] / COIN_SAT * self.readings.btc_price_usd
+        btc = btc_sat / COIN_SAT * self.readings.btc_price_usd
         return (
             sites_mw * self.site_value_usd_per_mw()
-            + self.construction.usd_by_firm[firms]
-            + self.ai_value_usd[firms]
+            + construction_usd
+            + ai_usd
             + machines_usd
             + btc
-            + np.maximum(self.ledger.cash_usd[firms], 0.0)
+            + cash_usd
         )
 
     def spare_cash_usd(

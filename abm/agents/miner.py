@@ -124,8 +124,10 @@ class Miner(mesa.Agent):
         if cash < 0:
             self._sell_dormant_machines()
             cash = self.cash_usd
-        if cash < 0 and self.leverage() < fin.distress_borrow_max_leverage:
-            self._borrow(target - cash, term_years=1.0)
+        if cash < 0:
+            leverage = self.leverage()
+            if leverage < fin.distress_borrow_max_leverage:
+                self._borrow(target - cash, 1.0, leverage)
             cash = self.cash_usd
         return cash >= 0
 
@@ -149,9 +151,10 @@ class Miner(mesa.Agent):
                 industry.ledger.pay(i, "debt_repaid_usd", tranche.principal_usd)
                 industry.events.add("debt_repaid", i, usd=tranche.principal_usd)
 
-    def _borrow(self, amount_usd: float, term_years: float) -> None:
+    def _borrow(self, amount_usd: float, term_years: float, leverage: float) -> None:
+        """Draw a loan priced at `leverage`, the firm's leverage just before the draw."""
         industry, r = self.industry, self.readings
-        spread = credit_spread(self.leverage(), self.rules.finance)
+        spread = credit_spread(leverage, self.rules.finance)
         maturity = r.step_index + r.steps_in_years(term_years)
         loan = DebtTranche(amount_usd, spread, None, maturity)
         industry.debt.add(self.index, loan)
@@ -310,7 +313,7 @@ class Miner(mesa.Agent):
         mw = site_mw_to_build(case, self.hurdle, self.payback_months, budget, loan_to_cost, ex)
         if mw > 0:
             if loan_to_cost > 0:
-                self._borrow(loan_to_cost * mw * case.site, ex.loan_term_years)
+                self._borrow(loan_to_cost * mw * case.site, ex.loan_term_years, leverage)
             industry.start_site_build(
                 i, region, mw, mw * case.site, float(usd_per_mwh), ex.lead_time_months
             )

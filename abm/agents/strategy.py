@@ -74,6 +74,36 @@ def mining_value_usd_per_mw(
     return float((margin * np.exp(-rate_per_year * t)).sum())
 
 
+def mining_value_from_usd_per_mw(
+    hashprice_usd_per_ph_day: float,
+    decline_per_year: float,
+    years_to_halving: float,
+    j_per_th: float,
+    cost_usd_per_mwh: float,
+    rate_per_year: float,
+    from_years: float,
+    years: float,
+) -> float:
+    """`mining_value_usd_per_mw` for `years` less that for `from_years` (fewer), bit for bit.
+
+    The shorter path's monthly terms are the first of the longer's (each month is
+    computed alone), so both sums come from one discounted path.
+    """
+    t, margin = _margin_usd_per_mw_month(
+        hashprice_usd_per_ph_day,
+        decline_per_year,
+        years_to_halving,
+        j_per_th,
+        cost_usd_per_mwh,
+        years,
+        cost_usd_per_mwh,
+        np.inf,
+    )
+    discounted = margin * np.exp(-rate_per_year * t)
+    first = discounted[: round(from_years * 12)]
+    return float(np.add.reduce(discounted)) - float(np.add.reduce(first))
+
+
 # Every firm's review on one date prices the same paths (the hashprice expectation and the
 # halving are common; sites share regions' costs): each is computed once, only the firm's
 # discount rate is applied per call. Keyed on every input, so a hit is the same numbers.

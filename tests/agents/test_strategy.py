@@ -28,6 +28,7 @@ from abm.agents.strategy import (
     award_chance,
     herded_belief,
     lease_value_usd_per_mw_it,
+    mining_value_from_usd_per_mw,
     mining_value_usd_per_mw,
 )
 from abm.network.peers import pivot_share
@@ -285,3 +286,13 @@ def test_herding_draws_more_firms_into_ai_through_their_peers(herding):
     assert on["pivots"] >= 1.5 * off["pivots"], (off, on)
     assert all(b.n >= a.n for a, b in zip(herding[0.0], herding[1.0], strict=True))
     assert on["followed_share"] >= off["followed_share"] + 0.1, (off, on)
+
+
+@pytest.mark.parametrize("from_years", [0.0, 1.0, 1.5])
+@pytest.mark.parametrize("rate", [0.05, 0.31])
+def test_mining_value_from_is_the_difference_of_two_values_bit_for_bit(from_years, rate):
+    args = (60.0, 0.3, 1.7, 18.0, 55.0, rate)
+    expected = mining_value_usd_per_mw(*args, from_years + 6.0) - mining_value_usd_per_mw(
+        *args, from_years
+    )
+    assert mining_value_from_usd_per_mw(*args, from_years, from_years + 6.0) == expected
