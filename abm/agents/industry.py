@@ -139,6 +139,7 @@ class Industry:
                 for v in seed.vintages
             ]
             self.btc_sell_share[f] = seed.btc_sell_share
+        self.btc_sell_share.flags.writeable = False  # fixed from here: booked days share it
         self.sites.extend(sites)
         self.fleet.extend(vintages)
         self._sites_of = RowsByOwner(self.sites.firm, self.n_firms)
@@ -350,7 +351,7 @@ class Industry:
         firm_th = np.bincount(self.daily().firm_of_vintage_bin, th_running, n + 1)[:n]
         self.firm_running_th = firm_th
         # split (`split_sat`, exact to the satoshi) and posted when the ledger is next read
-        self.ledger.book_mining(reward_sat, firm_th, self.btc_sell_share.copy(), price)
+        self.ledger.book_mining(reward_sat, firm_th, self.btc_sell_share, price)
         return reward_sat
 
     def bill_power_today(self, dt_days: int) -> None:
