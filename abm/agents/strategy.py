@@ -60,18 +60,21 @@ def mining_value_usd_per_mw(
     Power costs `cost_usd_per_mwh` for the contract's `contract_years_left`, then
     `renewal_cost_usd_per_mwh` (the price it renews at; default: unchanged).
     """
-    renewal = cost_usd_per_mwh if renewal_cost_usd_per_mwh is None else renewal_cost_usd_per_mwh
-    t, margin = _margin_usd_per_mw_month(
-        hashprice_usd_per_ph_day,
-        decline_per_year,
-        years_to_halving,
-        j_per_th,
-        cost_usd_per_mwh,
-        years,
-        renewal,
-        contract_years_left,
+    return float(
+        np.add.reduce(
+            _discounted_margin_usd_per_mw(
+                hashprice_usd_per_ph_day,
+                decline_per_year,
+                years_to_halving,
+                j_per_th,
+                cost_usd_per_mwh,
+                rate_per_year,
+                years,
+                renewal_cost_usd_per_mwh,
+                contract_years_left,
+            )
+        )
     )
-    return float((margin * np.exp(-rate_per_year * t)).sum())
 
 
 def mining_value_from_usd_per_mw(
@@ -89,6 +92,32 @@ def mining_value_from_usd_per_mw(
     The shorter path's monthly terms are the first of the longer's (each month is
     computed alone), so both sums come from one discounted path.
     """
+    discounted = _discounted_margin_usd_per_mw(
+        hashprice_usd_per_ph_day,
+        decline_per_year,
+        years_to_halving,
+        j_per_th,
+        cost_usd_per_mwh,
+        rate_per_year,
+        years,
+    )
+    first = discounted[: round(from_years * 12)]
+    return float(np.add.reduce(discounted)) - float(np.add.reduce(first))
+
+
+def _discounted_margin_usd_per_mw(
+    hashprice_usd_per_ph_day: float,
+    decline_per_year: float,
+    years_to_halving: float,
+    j_per_th: float,
+    cost_usd_per_mwh: float,
+    rate_per_year: float,
+    years: float,
+    renewal_cost_usd_per_mwh: float | None = None,
+    contract_years_left: float = np.inf,
+) -> np.ndarray:
+    """Each month's margin of one MW (see `mining_value_usd_per_mw`), discounted to today."""
+    renewal = cost_usd_per_mwh if renewal_cost_usd_per_mwh is None else renewal_cost_usd_per_mwh
     t, margin = _margin_usd_per_mw_month(
         hashprice_usd_per_ph_day,
         decline_per_year,
@@ -96,12 +125,10 @@ def mining_value_from_usd_per_mw(
         j_per_th,
         cost_usd_per_mwh,
         years,
-        cost_usd_per_mwh,
-        np.inf,
+        renewal,
+        contract_years_left,
     )
-    discounted = margin * np.exp(-rate_per_year * t)
-    first = discounted[: round(from_years * 12)]
-    return float(np.add.reduce(discounted)) - float(np.add.reduce(first))
+    return margin * np.exp(-rate_per_year * t)
 
 
 # Every firm's review on one date prices the same paths (the hashprice expectation and the
