@@ -262,8 +262,7 @@ class Recorder:
         for i, day in enumerate(self.dates[:n].tolist()):
             if day >= next_release:  # the newest generation changes only on a release day
                 newest = asic.newest(day)
-                later = [g.release_date for g in asic.generations if g.release_date > day]
-                next_release = min(later, default=dt.date.max)
+                next_release = asic.next_release(newest) or dt.date.max
             price[i] = asic.new_price_usd_per_th(newest, day, hashprice[i])
             j_per_th[i] = newest.j_per_th
         dormant_j = columns["state_dormant_j_per_th"][:n]

@@ -408,9 +408,8 @@ class Industry:
             return cached[2]
         if cached is None or not cached[0] <= date < cached[1]:
             gen = self.asic.newest(date)
-            index = self.asic.generations.index(gen)
-            later = [g.release_date for g in self.asic.generations[index + 1 :]]
-            until = np.datetime64(later[0], "D") if later else np.datetime64("9999-12-31")
+            index, later = self.asic.generations.index(gen), self.asic.next_release(gen)
+            until = np.datetime64(later or "9999-12-31", "D")
             cached = np.datetime64(gen.release_date, "D"), until, (index, gen)
         self._newest = (*cached[:3], date)
         return cached[2]
