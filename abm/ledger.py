@@ -7,9 +7,14 @@ records the monthly firm panel and then restart.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from abm.payout import split_sat, split_sat_rows
+
+if TYPE_CHECKING:
+    from abm.agents.daily import DayBook
 
 INFLOWS = (
     "btc_sales_usd",
@@ -41,10 +46,11 @@ class Ledger:
     end, in a run), all days at once, with the same numbers as posting them day by day
     (`mine`, `sell_btc_every_firm`, `pay_every_firm`, `receive_every_firm`): integer
     satoshis in any order, every float sum as the same running sum over the days
-    (`np.add.accumulate`, which adds row after row), `x - y` as `x + (-y)`.
+    (`np.add.accumulate`, which adds row after row), `x - y` as `x + (-y)`. The days its
+    owner keeps in a `DayBook` (`days`) are booked first.
     """
 
-    def __init__(self, cash_usd: np.ndarray, btc_sat: np.ndarray):
+    def __init__(self, cash_usd: np.ndarray, btc_sat: np.ndarray, days: DayBook | None = None):
         self._cash_usd = np.asarray(cash_usd, dtype=np.float64).copy()
         self._btc_sat = np.asarray(btc_sat, dtype=np.int64).copy()
         n = len(self._cash_usd)
@@ -52,12 +58,12 @@ class Ledger:
         self._flows["btc_mined_sat"] = np.zeros(n, dtype=np.int64)
         self._booked: list[tuple] = []  # days' flows not yet posted, oldest first
         self._booked_in_day_order = True  # mining then power, day after day
+        self._days = days
 
     @property
     def cash_usd(self) -> np.ndarray:
         """Cash per firm, USD (change it in place)."""
-        if self._booked:
-            self._post_booked()
+        self._post()
         return self._cash_usd
 
     @cash_usd.setter
@@ -68,8 +74,7 @@ class Ledger:
     @property
     def btc_sat(self) -> np.ndarray:
         """BTC held per firm, satoshis (change it in place)."""
-        if self._booked:
-            self._post_booked()
+        self._post()
         return self._btc_sat
 
     @btc_sat.setter
@@ -80,8 +85,7 @@ class Ledger:
     @property
     def flows(self) -> dict[str, np.ndarray]:
         """Each flow of the current period per firm (change them in place)."""
-        if self._booked:
-            self._post_booked()
+        self._post()
         return self._flows
 
     def book_mining(
@@ -104,6 +108,17 @@ class Ledger:
         """
         self._booked_in_day_order &= len(self._booked) % 2 == 1
         self._booked.append((by_firm,))
+
+    def _post(self) -> None:
+        """Post every day booked, and first book the days kept in `days`."""
+        if self._days is not None:
+            for entry in self._days.take_entries():
+                if len(entry) == 4:
+                    self.book_mining(*entry)
+                else:
+                    self.book_power(entry[0])
+        if self._booked:
+            self._post_booked()
 
     def _post_booked(self) -> None:
         booked, self._booked = self._booked, []
@@ -157,16 +172,14 @@ class Ledger:
     def pay(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash out of `firm` (or of every firm, given arrays) booked under `flow`."""
         assert flow in OUTFLOWS, flow
-        if self._booked:
-            self._post_booked()
+        self._post()
         self._cash_usd[firm] -= usd
         self._flows[flow][firm] += usd
 
     def receive(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash into `firm` booked under `flow`."""
         assert flow in INFLOWS, flow
-        if self._booked:
-            self._post_booked()
+        self._post()
         self._cash_usd[firm] += usd
         self._flows[flow][firm] += usd
 

@@ -203,7 +203,7 @@ class Recorder:
             mothballed / 1e6,
             (curtailed + mothballed) / 1e6,  # dormant_hashrate_eh
             d.scrapped_th / 1e6,
-            industry.mean_power_price_usd_per_mwh,
+            np.nan,  # mean_power_price_usd_per_mwh: when billed (`_fill_power_prices`)
             self.ai_mw_in_service,
             self.ai_mw_converting,
             self.hosting.market.lease_index_usd_per_kw_month,
@@ -268,8 +268,14 @@ class Recorder:
         dormant_j = columns["state_dormant_j_per_th"][:n]
         np.copyto(dormant_j, j_per_th[:n], where=~(columns["state_dormant_th"][:n] > 0))
 
+    def _fill_power_prices(self) -> None:
+        """Each day's mean power price, once its bills are settled (`Industry.days`)."""
+        steps, prices = self.industry.mean_power_prices()
+        self.series.columns["mean_power_price_usd_per_mwh"][steps] = prices
+
     def finish_metrics(self) -> None:
         """Compute the security columns of every step recorded (metrics read only)."""
+        self._fill_power_prices()
         n = self.steps_done
         self._record_newest_machines(n)
         columns = {name: values[:n] for name, values in self.series.columns.items()}
@@ -285,6 +291,7 @@ class Recorder:
         """The panel's rows for the month just ended: one per firm, alive or not."""
         industry, h = self.industry, self.hosting
         n = len(self.firms)
+        self._fill_power_prices()
         flows = industry.ledger.take_period()
         contracted, delivered = self._ai_mw_by_firm()
         alive = industry.alive.copy()
@@ -350,10 +357,12 @@ class Recorder:
     # --- the run's tables -------------------------------------------------------------
     def batch_run_view(self) -> BatchRunView:
         """The recorded steps as `mesa.batch_run` reads them."""
+        self._fill_power_prices()
         return BatchRunView(self.series, self.steps_done)
 
     def model_table(self) -> pd.DataFrame:
         """One row per step recorded so far."""
+        self._fill_power_prices()
         return self.series.frame(self.dates, self.steps_done)
 
     def firm_table(self) -> pd.DataFrame:

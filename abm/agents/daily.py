@@ -5,7 +5,8 @@ at a mining site), a site's contract terms, owner and take-or-pay MW: these chan
 when a machine or a site changes state, owner or contract, which happens at month ends
 through `Industry`. `Industry` builds a `DailyArrays` on the first daily operation after
 such a change, so each day is a handful of array operations over these, written into
-buffers allocated with them.
+buffers allocated with them. The power bills of the days operated wait in a `DayBook`
+until they are read (at month ends, in a run): all of them are then billed at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import numpy as np
 
 from abm.agents.fleet import MARKET, Fleet, MachineState, Mode, Sites
 from abm.markets.economics import MWH_PER_TH_DAY_PER_J_PER_TH, Contract
-from abm.units import HOURS_PER_DAY
+
+MAX_DAYS_KEPT = 31  # a month: the ledger is read at every month end
+VINTAGE_DAYS_KEPT = 1 << 15  # 256 KiB per (days, vintages) array: billed in cache
 
 
 class DailyArrays:
@@ -24,7 +27,7 @@ class DailyArrays:
     owned by no firm in one extra bin that is dropped, so sums over the real bins add the
     same terms in the same order as a sum over the selected rows.
 
-    Exactness of the fused day (`operate`, `power_flows`): every number is the one the
+    Exactness of the fused day (`operate`, `settle`): every number is the one the
     plain formulas of `abm.markets.economics` give, bit for bit. A contract's bill per MWh
     is `spot * price_mul / price_div + price_add`: `spot + markup` for spot contracts,
     `agreed * spot / mean` for indexed ones, `agreed` for PPAs (`spot * 0 / 1 + agreed`).
@@ -93,107 +96,177 @@ class DailyArrays:
             (self.firm_bin, self.firm_bin + (n + 1), self.firm_bin + 2 * (n + 1))
         )
         self.ppa_resold_mw = np.where(self.resells, self.ppa_mw, 0.0)
-        self._by_hours: dict[float, tuple[np.ndarray, ...]] = {}
-        # buffers, overwritten every day
+        # rows of the days kept until `settle`, overwritten after it
         n_vintages = len(self.th)
-        self.spot_site = np.zeros(n_sites)
-        self.prices = np.empty((2, n_sites))  # used MWh billed at, marginal; USD/MWh
-        self.runs = np.zeros(n_vintages)  # 1.0 or 0.0: multiplied without a cast from bool
-        self.run_share = np.zeros(n_vintages)
-        self.th_running = np.zeros(n_vintages)
-        self.used_terms = np.empty(n_vintages)
-        self.site_flows = np.empty((3, n_sites))  # bill, opex, resale per site, USD
-        self.all_online = True
+        days = max(1, min(MAX_DAYS_KEPT, VINTAGE_DAYS_KEPT // max(n_vintages, 1)))
+        self.days_kept = 0
+        self.hours_rows = np.zeros(days)
+        self.spot_rows = np.zeros((days, n_sites))
+        self.price_rows = np.zeros((days, 2, n_sites))  # used MWh billed at, marginal; USD/MWh
+        self.share_rows = np.zeros((days, n_vintages))  # share running: multiplied, not cast
+        self.runs = np.zeros(n_vintages)  # 1.0 or 0.0, on days a region is offline
+        self.th_running = np.zeros(n_vintages)  # today's, overwritten every day
         self._hashprice_th = np.zeros(())  # hashprice per TH/s today, a 0-d array
-        self._zero = np.zeros(())
-
-    def hourly(self, hours: float) -> tuple[np.ndarray, ...]:
-        """Per step of `hours`: MWh each vintage uses when it runs, and per site.
-
-        Returns (vintage MWh, PPA MWh, PPA MWh resold if unused, PPA bill at the agreed
-        price), computed once per step length.
-        """
-        if hours not in self._by_hours:
-            ppa_mwh = self.ppa_mw * hours
-            self._by_hours[hours] = (
-                self.power_mw * hours,
-                ppa_mwh,
-                self.ppa_resold_mw * hours,
-                ppa_mwh * self.agreed_usd_per_mwh,
-            )
-        return self._by_hours[hours]
+        self._settle_scratch: tuple[np.ndarray, ...] | None = None  # `_settle_buffers`
 
     def operate(
         self, spot_by_region: np.ndarray, online_by_region: np.ndarray | None, hashprice: float
     ) -> np.ndarray:
         """Today's site prices and running hashrate; returns TH/s running per vintage.
 
-        Fills `spot_site`, `prices` (per site) and `th_running`, with `runs` (1.0 or 0.0)
-        and, unless every region is online (`online_by_region` None), `run_share`: the
-        contract's billed and marginal price per site, and a vintage running where it may
-        and its margin over the marginal price is positive (`Industry.running_mask`).
+        Writes the next free row of `spot_rows`, `price_rows` (per site: the contract's
+        billed and marginal price) and `share_rows` (per vintage: the share running, 1.0
+        or 0.0 unless `online_by_region` is given), which `keep_day` keeps for `settle`.
+        A vintage runs where it may and its margin over the marginal price is positive
+        (`Industry.running_mask`), times its region's online share.
         """
-        self.spot_site = spot = spot_by_region[self.region]
-        prices = self.prices
+        j = self.days_kept
+        spot = spot_by_region.take(self.region, out=self.spot_rows[j])
+        prices = self.price_rows[j]
         np.multiply(spot, self.price_mul, out=prices)
         np.divide(prices, self.price_div, out=prices)
         np.add(prices, self.price_add, out=prices)
         cost = prices[1].take(self.site_of_vintage)  # ndarray.take: faster than [index]
         np.multiply(self.k_run, cost, out=cost)
         self._hashprice_th[...] = hashprice / 1000.0
-        np.less(cost, self._hashprice_th, out=self.runs)
-        self.all_online = online_by_region is None
-        if self.all_online:  # the share running is 0 or 1: th * 1.0 is th
-            np.multiply(self.th, self.runs, out=self.th_running)
+        share = self.share_rows[j]
+        if online_by_region is None:  # the share running is 0 or 1: th * 1.0 is th
+            np.less(cost, self._hashprice_th, out=share)
         else:
-            share = online_by_region.take(self.vintage_region)
-            np.multiply(self.runs, share, out=self.run_share)
-            np.multiply(self.th, self.run_share, out=self.th_running)
+            np.less(cost, self._hashprice_th, out=self.runs)
+            np.multiply(self.runs, online_by_region.take(self.vintage_region), out=share)
+        np.multiply(self.th, share, out=self.th_running)
         return self.th_running
 
-    def used_mwh_today(self, hours: float) -> np.ndarray:
-        """Per site: MWh its running machines used over `hours`, after `operate`.
+    @property
+    def full(self) -> bool:
+        """Every row is kept: `settle` before the next `operate`."""
+        return self.days_kept == len(self.hours_rows)
 
-        With every region online the share running is 0 or 1, so `power * share * hours`
-        is `(power * hours) * share` bit for bit.
+    def keep_day(self, hours: float) -> None:
+        """Keep the row `operate` wrote, a step of `hours`, for `settle` to bill."""
+        self.hours_rows[self.days_kept] = hours
+        self.days_kept += 1
+
+    def settle(self, opex_usd_per_mwh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bill every day kept, oldest first, and free the rows.
+
+        Returns per day and firm (bill, opex, resale) in USD, shape (days, 3, firms), and
+        per day the mean price of the MWh used (NaN if none). A PPA pays its MW whether
+        it runs or not and resells unused MWh at spot where allowed; other contracts pay
+        the MWh used; opex (a 0-d array, USD/MWh) is paid on the MWh used.
+
+        Each day's numbers are those of billing it alone, bit for bit: element-wise
+        products in the same order (a share of 1.0 or 0.0 makes `power * share * hours`
+        equal `power * hours * share`), `np.bincount` over bins offset by day (it adds in
+        input order, so each day's bins add the same terms in the same order), and sums
+        along a contiguous last axis (numpy's pairwise sum of each row).
         """
-        if self.all_online:
-            np.multiply(self.hourly(hours)[0], self.runs, out=self.used_terms)
-        else:
-            np.multiply(self.power_mw, self.run_share, out=self.used_terms)
-            np.multiply(self.used_terms, hours, out=self.used_terms)
-        return np.bincount(self.site_bin, self.used_terms, self.n_sites + 1)[: self.n_sites]
+        days, s, n = self.days_kept, self.n_sites, self.n_firms
+        self.days_kept = 0
+        hours = self.hours_rows[:days, None]
+        used_terms = self.share_rows[:days]  # the shares are not needed after this
+        np.multiply(self.power_mw, used_terms, out=used_terms)
+        np.multiply(used_terms, hours, out=used_terms)
+        site_bins, firm_bins, flows = self._settle_buffers()
+        used = np.bincount(site_bins[: used_terms.size], used_terms.ravel(), days * (s + 1))
+        used = used.reshape(days, s + 1)[:, :s]  # MWh per site
+        flows = flows[:days]
+        bill, opex, resale = flows[:, 0], flows[:, 1], flows[:, 2]
+        np.multiply(used, self.price_rows[:days, 0], out=bill)
+        np.add(bill, (self.ppa_mw * hours) * self.agreed_usd_per_mwh, out=bill)
+        np.multiply(used, opex_usd_per_mwh, out=opex)
+        np.subtract(self.ppa_resold_mw * hours, used, out=resale)
+        np.maximum(resale, 0.0, out=resale)
+        np.multiply(resale, self.spot_rows[:days], out=resale)
+        by_firm = np.bincount(firm_bins[: flows.size], flows.ravel(), days * 3 * (n + 1))
+        bill_total, _, resale_total = np.add.reduce(flows, axis=2).T
+        used_total = np.add.reduce(used, axis=1)
+        mean_price = np.full(days, np.nan)
+        np.divide(bill_total - resale_total, used_total, out=mean_price, where=used_total > 0)
+        return by_firm.reshape(days, 3, n + 1)[:, :, :n], mean_price
 
-    def power_flows_today(
-        self, used_mwh: np.ndarray, hours: float, opex_usd_per_mwh: np.ndarray
-    ) -> tuple[np.ndarray, float]:
-        """Per firm (bill, opex, resale), rows of a (3, n_firms) array; mean price per MWh.
+    def _settle_buffers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Bins of the kept rows for `np.bincount` (per site; per flow and firm), and flows.
 
-        At the prices of `operate`, a PPA's bill precomputed.
-
-        `opex_usd_per_mwh` is a 0-d array.
+        Each day has its own bins; the flows are (days, 3, sites). Made on the first
+        `settle` of these arrays.
         """
-        _, _, ppa_resold_mwh, ppa_bill = self.hourly(hours)
-        bill, opex, resale = flows = self.site_flows
-        np.multiply(used_mwh, self.prices[0], out=bill)
-        np.add(bill, ppa_bill, out=bill)
-        np.multiply(used_mwh, opex_usd_per_mwh, out=opex)
-        np.subtract(ppa_resold_mwh, used_mwh, out=resale)
-        np.maximum(resale, self._zero, out=resale)
-        np.multiply(resale, self.spot_site, out=resale)
-        return self._by_firm(flows, np.add.reduce(used_mwh))
-
-    def _by_firm(self, flows: np.ndarray, used_mwh_total) -> tuple[np.ndarray, float]:
-        """Per firm sums of the (3, n_sites) site flows; mean price of the MWh used."""
-        n = self.n_firms
-        by_firm = np.bincount(self.firm_bin3, flows.ravel(), 3 * (n + 1)).reshape(3, n + 1)
-        # each row's own .sum(), as Python floats: the same IEEE arithmetic, without scalars
-        bill_total, _, resale_total = np.add.reduce(flows, axis=1).tolist()
-        used = float(used_mwh_total)
-        mean_price = (bill_total - resale_total) / used if used > 0 else np.nan
-        return by_firm[:, :n], mean_price
+        if self._settle_scratch is None:
+            days, s, n = len(self.hours_rows), self.n_sites, self.n_firms
+            offsets = np.arange(days)[:, None]
+            self._settle_scratch = (
+                (self.site_bin + (s + 1) * offsets).ravel(),
+                (self.firm_bin3 + 3 * (n + 1) * offsets).ravel(),
+                np.empty((days, 3, s)),  # bill, opex, resale per site, USD
+            )
+        return self._settle_scratch
 
 
-def hours_of(dt_days: int) -> float:
-    """Hours in a step of `dt_days` days."""
-    return HOURS_PER_DAY * dt_days
+class DayBook:
+    """The days operated and not yet posted, in order, billed all at once when read.
+
+    A day's reward split and power bill wait here (per day: the mining entry, then the
+    power entry) until the ledger, the month's costs or the recorder read them; then
+    `DailyArrays.settle` bills every kept day in a few array operations. Readers take
+    what they read: the ledger its entries (`take_entries`), the industry the days'
+    per-firm costs (`take_costs`), the recorder the mean power price of each step
+    (`take_mean_prices`).
+    """
+
+    def __init__(self, opex_usd_per_mwh: float):
+        self._opex_usd_per_mwh = np.array(opex_usd_per_mwh)  # 0-d: fast ufuncs
+        self._entries: list[tuple] = []  # ledger entries; (None,) a power day not yet billed
+        self._arrays: DailyArrays | None = None  # whose kept rows the (None,) entries are
+        self._unbilled: list[int] = []  # index in `_entries` of each (None,), oldest first
+        self._steps: list[int] = []  # the step of each power day not yet billed
+        self._costs: list[np.ndarray] = []  # (days, 3, firms) blocks, oldest first
+        self._mean_prices: list[tuple[list[int], np.ndarray]] = []
+
+    def mining(self, reward_sat: int, weights, sell_share, price_usd: float) -> None:
+        """A day's reward, for `Ledger.book_mining`."""
+        self._entries.append((reward_sat, weights, sell_share, price_usd))
+
+    def power(self, arrays: DailyArrays, hours: float, step: int) -> None:
+        """The power of the day `arrays.operate` just ran, a step of `hours`."""
+        if self._arrays is not arrays and self._unbilled:  # rows of older constants
+            self.settle()
+        self._arrays = arrays
+        arrays.keep_day(hours)
+        self._unbilled.append(len(self._entries))
+        self._entries.append((None,))
+        self._steps.append(step)
+
+    def settle(self) -> None:
+        """Bill the power days kept (`DailyArrays.settle`)."""
+        if not self._unbilled:
+            return
+        by_firm, mean_price = self._arrays.settle(self._opex_usd_per_mwh)
+        for day, k in enumerate(self._unbilled):
+            self._entries[k] = (by_firm[day],)
+        self._costs.append(by_firm)
+        self._mean_prices.append((self._steps, mean_price))
+        self._unbilled, self._steps = [], []
+
+    def take_entries(self) -> list[tuple]:
+        """Every day's entries for the ledger, in order (`Ledger.book_mining`, `book_power`)."""
+        self.settle()
+        if not self._entries:
+            return []
+        entries, self._entries = self._entries, []
+        return entries
+
+    def take_costs(self) -> np.ndarray | None:
+        """Per day and firm (bill, opex, resale) since last taken, (days, 3, firms); or None."""
+        self.settle()
+        if not self._costs:
+            return None
+        costs, self._costs = self._costs, []
+        return costs[0] if len(costs) == 1 else np.concatenate(costs)
+
+    def take_mean_prices(self) -> tuple[list[int], np.ndarray]:
+        """(steps, mean power price per MWh used on each) since last taken."""
+        self.settle()
+        taken, self._mean_prices = self._mean_prices, []
+        steps = [step for block, _ in taken for step in block]
+        return steps, np.concatenate([prices for _, prices in taken] or [np.empty(0)])

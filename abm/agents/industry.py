@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 
-from abm.agents.daily import DailyArrays
+from abm.agents.daily import DailyArrays, DayBook
 from abm.agents.expansion import Build, Pipeline, closing_month
 from abm.agents.finance import DebtBook, FinanceParams
 from abm.agents.fleet import (
@@ -82,7 +82,8 @@ class Industry:
         self.readings = readings
         self.events = events
         self.sites, self.fleet = Sites(), Fleet()
-        self.ledger = Ledger(np.zeros(n_firms), np.zeros(n_firms, dtype=np.int64))
+        self.days = DayBook(finance.nonpower_opex_usd_per_mwh)  # operated, not yet posted
+        self.ledger = Ledger(np.zeros(n_firms), np.zeros(n_firms, dtype=np.int64), self.days)
         self.debt = DebtBook(n_firms)
         self.alive = np.ones(n_firms, dtype=bool)
         self.ai_value_usd = np.zeros(n_firms)  # AI sites: leases at PV of NOI, conversions at cost
@@ -90,11 +91,8 @@ class Industry:
         self.btc_sell_share = np.zeros(n_firms)
         self.firm_running_th = np.zeros(n_firms)
         self._month_costs_usd = np.zeros(n_firms)  # power and opex of the month under way
-        self._costs_booked: list[np.ndarray] = []  # days' (bill, opex, resale) not yet added
         self.last_month_costs_usd = np.zeros(n_firms)
-        self.mean_power_price_usd_per_mwh = np.nan
         self.running_th_total = 0.0  # TH/s running today (`operate_today`)
-        self._opex_usd_per_mwh = np.array(finance.nonpower_opex_usd_per_mwh)  # 0-d: fast ufuncs
         self._daily: DailyArrays | None = None
         self._newest = None  # (from, until, newest_generation(), last date asked): [from, until)
         self._new_price = None  # (generation, date, hashprice, its list price)
@@ -336,9 +334,11 @@ class Industry:
         (`running_mask`) times its region's online share; `running_th_total` is the sum, and
         `bill_power_today` bills what ran. The array returned is reused the next day.
         """
-        th_running = self.daily().operate(
-            spot_by_region, online_by_region, self.readings.hashprice_usd_per_ph_day
-        )
+        d = self.daily()
+        if d.full:  # every row of its days is waiting to be billed
+            self.days.settle()
+        hashprice = self.readings.hashprice_usd_per_ph_day
+        th_running = d.operate(spot_by_region, online_by_region, hashprice)
         self.running_th_total = float(np.add.reduce(th_running))  # th_running.sum()
         return th_running
 
@@ -351,22 +351,22 @@ class Industry:
         firm_th = np.bincount(self.daily().firm_of_vintage_bin, th_running, n + 1)[:n]
         self.firm_running_th = firm_th
         # split (`split_sat`, exact to the satoshi) and posted when the ledger is next read
-        self.ledger.book_mining(reward_sat, firm_th, self.btc_sell_share, price)
+        self.days.mining(reward_sat, firm_th, self.btc_sell_share, price)
         return reward_sat
 
     def bill_power_today(self, dt_days: int) -> None:
         """Bill each site's power by its contract for what `operate_today` ran, at its prices.
 
         A PPA pays its MW whether it runs or not and resells unused MWh at spot where
-        allowed; other contracts pay the MWh used; opex is paid on the MWh used.
+        allowed; other contracts pay the MWh used; opex is paid on the MWh used. Billed
+        when the ledger, `month_costs_usd` or `mean_power_prices` is next read
+        (`DayBook`).
         """
-        d = self.daily()
-        hours = HOURS_PER_DAY * dt_days
-        by_firm, self.mean_power_price_usd_per_mwh = d.power_flows_today(
-            d.used_mwh_today(hours), hours, self._opex_usd_per_mwh
-        )
-        self.ledger.book_power(by_firm)  # posted when the ledger is next read
-        self._costs_booked.append(by_firm)  # added to `month_costs_usd` when it is read
+        self.days.power(self.daily(), HOURS_PER_DAY * dt_days, self.readings.step_index)
+
+    def mean_power_prices(self) -> tuple[list[int], np.ndarray]:
+        """(steps, the mean price of the MWh used on each) billed since last asked."""
+        return self.days.take_mean_prices()
 
     @property
     def month_costs_usd(self) -> np.ndarray:
@@ -375,8 +375,8 @@ class Industry:
         Days billed by `bill_power_today` are added when it is read, each day's
         `bill + opex - resale` in day order, as adding them day by day would.
         """
-        if self._costs_booked:
-            booked, self._costs_booked = np.array(self._costs_booked), []  # stacked
+        booked = self.days.take_costs()
+        if booked is not None:
             costs = np.empty((len(booked) + 1, self.n_firms))
             costs[0] = self._month_costs_usd
             np.add(booked[:, 0], booked[:, 1], out=costs[1:])
