@@ -355,6 +355,7 @@ class NonminerSupply:
         self.inventory_mw = 0.0  # energized, unleased
         self.delivered_mw = 0.0  # energized in the last month delivered
         self.month = -1  # the last month delivered
+        self._count_pipeline()
 
     def deliver(self, month: int) -> float:
         """The MW started `lead` months before `month` are energized and join the inventory.
@@ -367,6 +368,7 @@ class NonminerSupply:
         self.month = month
         self.delivered_mw = float(self.starts_mw[month])
         self.inventory_mw += self.delivered_mw
+        self._count_pipeline()
         return self.delivered_mw
 
     def take(self, mw: float) -> None:
@@ -385,12 +387,16 @@ class NonminerSupply:
             raise ValueError("deliver month 0 before starting builds")
         started = float(nonminer_starts_mw(self.params, self.month, index_usd_per_kw_month))
         self.starts_mw[self.month + self.lead_months] = started
+        self._count_pipeline()
         return started
 
-    @property
-    def pipeline_mw(self) -> float:
-        """MW started and not yet energized (after this month's starts)."""
-        return float(self.starts_mw[self.month + 1 : self.month + self.lead_months + 1].sum())
+    def _count_pipeline(self) -> None:
+        """`pipeline_mw`: MW started and not yet energized (after this month's starts).
+
+        Counted when deliveries or starts change it; the model records it every day.
+        """
+        pending = self.starts_mw[self.month + 1 : self.month + self.lead_months + 1]
+        self.pipeline_mw = float(pending.sum())
 
 
 def demand_trend_mw(params: AiDemandParams, months: np.ndarray, bust_month: float) -> np.ndarray:
