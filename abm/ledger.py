@@ -111,7 +111,7 @@ class Ledger:
 
     def _post(self) -> None:
         """Post every day booked, and first book the days kept in `days`."""
-        if self._days is not None:
+        if self._days is not None and self._days.entries:
             for entry in self._days.take_entries():
                 if len(entry) == 4:
                     self.book_mining(*entry)

@@ -216,16 +216,16 @@ class DayBook:
 
     def __init__(self, opex_usd_per_mwh: float):
         self._opex_usd_per_mwh = np.array(opex_usd_per_mwh)  # 0-d: fast ufuncs
-        self._entries: list[tuple] = []  # ledger entries; (None,) a power day not yet billed
+        self.entries: list[tuple] = []  # for the ledger; (None,) a power day not yet billed
         self._arrays: DailyArrays | None = None  # whose kept rows the (None,) entries are
-        self._unbilled: list[int] = []  # index in `_entries` of each (None,), oldest first
+        self._unbilled: list[int] = []  # index in `entries` of each (None,), oldest first
         self._steps: list[int] = []  # the step of each power day not yet billed
         self._costs: list[np.ndarray] = []  # (days, 3, firms) blocks, oldest first
         self._mean_prices: list[tuple[list[int], np.ndarray]] = []
 
     def mining(self, reward_sat: int, weights, sell_share, price_usd: float) -> None:
         """A day's reward, for `Ledger.book_mining`."""
-        self._entries.append((reward_sat, weights, sell_share, price_usd))
+        self.entries.append((reward_sat, weights, sell_share, price_usd))
 
     def power(self, arrays: DailyArrays, hours: float, step: int) -> None:
         """The power of the day `arrays.operate` just ran, a step of `hours`."""
@@ -233,8 +233,8 @@ class DayBook:
             self.settle()
         self._arrays = arrays
         arrays.keep_day(hours)
-        self._unbilled.append(len(self._entries))
-        self._entries.append((None,))
+        self._unbilled.append(len(self.entries))
+        self.entries.append((None,))
         self._steps.append(step)
 
     def settle(self) -> None:
@@ -243,7 +243,7 @@ class DayBook:
             return
         by_firm, mean_price = self._arrays.settle(self._opex_usd_per_mwh)
         for day, k in enumerate(self._unbilled):
-            self._entries[k] = (by_firm[day],)
+            self.entries[k] = (by_firm[day],)
         self._costs.append(by_firm)
         self._mean_prices.append((self._steps, mean_price))
         self._unbilled, self._steps = [], []
@@ -251,9 +251,7 @@ class DayBook:
     def take_entries(self) -> list[tuple]:
         """Every day's entries for the ledger, in order (`Ledger.book_mining`, `book_power`)."""
         self.settle()
-        if not self._entries:
-            return []
-        entries, self._entries = self._entries, []
+        entries, self.entries = self.entries, []
         return entries
 
     def take_costs(self) -> np.ndarray | None:
