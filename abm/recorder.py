@@ -21,6 +21,7 @@ from abm.events import EventLog
 from abm.metrics import security as sec
 from abm.metrics.bifurcation import classify_firms
 from abm.metrics.snapshot import SECURITY_COLUMNS, STATE_COLUMNS, security_columns
+from abm.network.pools import pool_th_by_row
 
 if TYPE_CHECKING:
     from abm.agents.capital import CapitalMarket
@@ -136,7 +137,8 @@ class Recorder:
         self.series = ModelSeries(n_steps, MODEL_FLOAT_COLUMNS, MODEL_INT_COLUMNS)
         self.state = ModelSeries(n_steps, STATE_COLUMNS, ())
         self.firm_th_by_step = np.zeros((n_steps, len(firms)))
-        self.pool_th_by_step = np.zeros((n_steps, len(pools.names)))
+        self._pool_members = [(0, pools.pool_of_firm.copy())]  # (from step, pool of each firm)
+        self._pool_moves_seen = pools.moves_made
         self.firm_months: list[dict[str, np.ndarray]] = []
         self._count_ai_mw(*self._ai_mw_by_firm())  # leases signed before the start count
         self.supply_sat = subsidy_sum_sat(0, chain.height)
@@ -245,7 +247,18 @@ class Recorder:
         )
         state.columns["state_supply_btc"][i] = self.supply_sat / COIN_SAT
         self.firm_th_by_step[i] = industry.firm_running_th
-        self.pool_th_by_step[i] = self.pools.pool_th(industry.firm_running_th)
+        if self.pools.moves_made != self._pool_moves_seen:  # a firm switched pool
+            self._pool_members.append((i, self.pools.pool_of_firm.copy()))
+            self._pool_moves_seen = self.pools.moves_made
+
+    def _pool_th_by_step(self, n: int) -> np.ndarray:
+        """Hashrate per pool of each of the first `n` steps, each with that step's pools."""
+        pool_th = np.empty((n, len(self.pools.names)))
+        starts = [first for first, _ in self._pool_members] + [n]
+        for (first, pool_of_firm), end in zip(self._pool_members, starts[1:], strict=True):
+            firm_th = self.firm_th_by_step[first:end]
+            pool_th[first:end] = pool_th_by_row(firm_th, pool_of_firm, pool_th.shape[1])
+        return pool_th
 
     def _record_newest_machines(self, n: int) -> None:
         """The newest generation's list price and J/TH on each of the first `n` steps.
@@ -281,7 +294,7 @@ class Recorder:
         columns = {name: values[:n] for name, values in self.series.columns.items()}
         columns |= {name: values[:n] for name, values in self.state.columns.items()}
         measures = security_columns(
-            columns, self.firm_th_by_step[:n], self.pool_th_by_step[:n], self.dt_days
+            columns, self.firm_th_by_step[:n], self._pool_th_by_step(n), self.dt_days
         )
         for name, values in measures.items():
             self.series.columns[name][:n] = values

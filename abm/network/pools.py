@@ -2,9 +2,9 @@
 
 Each firm belongs to exactly one pool. At the start firms are assigned so that pool shares
 match the target shares as closely as their sizes allow; afterwards a firm occasionally
-moves to another pool (monthly). The daily hot path, hashrate per pool, is one
-`np.bincount`; the membership is also kept as a bipartite `networkx.Graph` of firms and
-pools for the network metrics.
+moves to another pool (monthly). Hashrate per pool is one `np.bincount` for any number
+of days at once (`pool_th_by_row`); the membership is also kept as a bipartite
+`networkx.Graph` of firms and pools for the network metrics.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class PoolNetwork:
         n_pools = len(self._names)
         self.pool_of_firm = self._greedy_assignment(firm_th, rng.permutation(n_pools))
         self._member = np.ones(len(firm_th), dtype=bool)  # False once a firm has left
+        self.moves_made = 0  # firms moved by `switch` so far: a changed count, a new membership
 
         self.graph = nx.Graph()
         self.graph.add_nodes_from(
@@ -122,7 +123,7 @@ class PoolNetwork:
 
     def pool_th(self, firm_th: np.ndarray) -> np.ndarray:
         """Hashrate per pool (same unit as `firm_th`); dead firms must carry zero."""
-        return np.bincount(self.pool_of_firm, weights=firm_th, minlength=len(self._names))
+        return pool_th_by_row(firm_th[None, :], self.pool_of_firm, len(self._names))[0]
 
     def switch(self, rng: np.random.Generator, alive: np.ndarray) -> list[tuple[int, int, int]]:
         """Monthly: each alive member firm moves pool with the switching probability.
@@ -157,6 +158,7 @@ class PoolNetwork:
         new = np.where(new >= n_pools, last_other, new)
 
         self.pool_of_firm[movers] = new
+        self.moves_made += len(movers)
         moves = [(int(f), int(a), int(b)) for f, a, b in zip(movers, old, new, strict=True)]
         for firm, a, b in moves:
             self.graph.remove_edge(("firm", firm), ("pool", self._names[a]))
@@ -168,3 +170,14 @@ class PoolNetwork:
         if self._member[firm]:
             self._member[firm] = False
             self.graph.remove_node(("firm", firm))
+
+
+def pool_th_by_row(firm_th: np.ndarray, pool_of_firm: np.ndarray, n_pools: int) -> np.ndarray:
+    """Hashrate per pool of each row of `firm_th` (rows, firms), shape (rows, n_pools).
+
+    One `np.bincount` over bins offset by row: it adds in input order, so each row's pools
+    add the same terms in the same order as a bincount of that row alone.
+    """
+    rows = len(firm_th)
+    bins = pool_of_firm + n_pools * np.arange(rows)[:, None]
+    return np.bincount(bins.ravel(), firm_th.ravel(), rows * n_pools).reshape(rows, n_pools)

@@ -5,8 +5,16 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from abm.network.pools import DEFAULT_POOLS, PoolNetwork, PoolParams, PoolsParams
+from abm.network.pools import (
+    DEFAULT_POOLS,
+    PoolNetwork,
+    PoolParams,
+    PoolsParams,
+    pool_th_by_row,
+)
 from abm.params import ParamError, build
 
 TARGETS = np.array([p.share for p in DEFAULT_POOLS])
@@ -85,6 +93,25 @@ def test_pool_th_sums_to_the_firms_and_equals_a_loop():
     assert got.sum() == pytest.approx(daily.sum(), rel=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(0, 40),
+    n_firms=st.integers(1, 200),
+    n_pools=st.integers(1, 8),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_pool_th_of_many_rows_equals_each_row_alone_bit_for_bit(rows, n_firms, n_pools, seed):
+    """The recorder sums a month of days at once: each row as `np.bincount` of it alone."""
+    rng = np.random.default_rng(seed)
+    pool_of_firm = rng.integers(0, n_pools, n_firms)
+    firm_th = rng.lognormal(np.log(1e4), 2.0, (rows, n_firms)) * (rng.random((rows, n_firms)) < 0.8)
+    got = pool_th_by_row(firm_th, pool_of_firm, n_pools)
+    assert got.shape == (rows, n_pools)
+    for r in range(rows):
+        alone = np.bincount(pool_of_firm, weights=firm_th[r], minlength=n_pools)
+        assert np.array_equal(got[r], alone)
+
+
 def test_switch_rate_and_destinations_follow_the_probability_and_target_shares():
     """2,000 firms x 120 months at 0.02: 4,800 expected moves (sd 69), observed within 4 sd.
 
@@ -115,9 +142,14 @@ def test_graph_and_vector_agree_after_switches():
         np.random.default_rng(9),
     )
     rng = np.random.default_rng(10)
+    moved = 0
     for _ in range(12):
-        for firm, old, new in net.switch(rng, np.ones(n, dtype=bool)):
+        moves = net.switch(rng, np.ones(n, dtype=bool))
+        for firm, old, new in moves:
             assert net.pool_of_firm[firm] == new != old
+        moved += len(moves)
+        assert net.moves_made == moved  # the recorder notes a new membership by this count
+    assert moved > 0
     g = net.graph
     assert g.number_of_edges() == n and nx.is_bipartite(g)
     for i in range(n):
