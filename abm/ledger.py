@@ -41,29 +41,29 @@ NONCASH = ("mining_revenue_usd", "btc_mined_sat")  # value of BTC mined; satoshi
 class Ledger:
     """Cash (USD), BTC (satoshis) and the flows of the current period for every firm.
 
-    The daily step books its mining and power flows (`book_mining`, `book_power`) instead
-    of posting them: they are posted when a balance or a flow is next read (at the month's
-    end, in a run), all days at once, with the same numbers as posting them day by day
-    (`mine`, `sell_btc_every_firm`, `pay_every_firm`, `receive_every_firm`): integer
-    satoshis in any order, every float sum as the same running sum over the days
-    (`np.add.accumulate`, which adds row after row), `x - y` as `x + (-y)`. The days its
-    owner keeps in a `DayBook` (`days`) are booked first.
+    The daily step books its mining and power flows in a `DayBook` (`days`) instead of
+    posting them; the day book's entries are the ledger's days booked. They are posted
+    when a balance or a flow is next read (at the month's end, in a run), all days at once,
+    with the same numbers as posting them day by day (`mine`, `sell_btc_every_firm`,
+    `pay_every_firm`, `receive_every_firm`): integer satoshis in any order, every float sum
+    as the same running sum over the days (`np.add.accumulate`, which adds row after row),
+    `x - y` as `x + (-y)`.
     """
 
-    def __init__(self, cash_usd: np.ndarray, btc_sat: np.ndarray, days: DayBook | None = None):
+    def __init__(self, cash_usd: np.ndarray, btc_sat: np.ndarray, days: DayBook):
         self._cash_usd = np.asarray(cash_usd, dtype=np.float64).copy()
         self._btc_sat = np.asarray(btc_sat, dtype=np.int64).copy()
         n = len(self._cash_usd)
         self._flows = {name: np.zeros(n) for name in INFLOWS + OUTFLOWS + NONCASH[:1]}
         self._flows["btc_mined_sat"] = np.zeros(n, dtype=np.int64)
-        self._booked: list[tuple] = []  # days' flows not yet posted, oldest first
-        self._booked_in_day_order = True  # mining then power, day after day
         self._days = days
+        self._booked = days.entries  # days' flows not yet posted, oldest first (shared)
 
     @property
     def cash_usd(self) -> np.ndarray:
         """Cash per firm, USD (change it in place)."""
-        self._post()
+        if self._booked:
+            self._post_booked()
         return self._cash_usd
 
     @cash_usd.setter
@@ -74,7 +74,8 @@ class Ledger:
     @property
     def btc_sat(self) -> np.ndarray:
         """BTC held per firm, satoshis (change it in place)."""
-        self._post()
+        if self._booked:
+            self._post_booked()
         return self._btc_sat
 
     @btc_sat.setter
@@ -85,44 +86,24 @@ class Ledger:
     @property
     def flows(self) -> dict[str, np.ndarray]:
         """Each flow of the current period per firm (change them in place)."""
-        self._post()
-        return self._flows
-
-    def book_mining(
-        self, reward_sat: int, weights: np.ndarray, sell_share: np.ndarray, price_usd: float
-    ) -> None:
-        """A day's reward, split pro rata to `weights` (`split_sat`), and BTC sold.
-
-        Each firm sells `floor(sat * sell_share)` of its satoshis. Posted as
-        `mine(sat, price_usd)` then `sell_btc_every_firm(sold, price_usd)` would post them
-        (the arrays are kept, not copied).
-        """
-        self._booked_in_day_order &= len(self._booked) % 2 == 0
-        self._booked.append((reward_sat, weights, sell_share, price_usd))
-
-    def book_power(self, by_firm: np.ndarray) -> None:
-        """A day's power bills, opex and resale per firm (the rows of `by_firm`).
-
-        Posted as `pay_every_firm` (power_cost_usd, opex_usd) and `receive_every_firm`
-        (resale_usd) would post them.
-        """
-        self._booked_in_day_order &= len(self._booked) % 2 == 1
-        self._booked.append((by_firm,))
-
-    def _post(self) -> None:
-        """Post every day booked, and first book the days kept in `days`."""
-        if self._days is not None and self._days.entries:
-            for entry in self._days.take_entries():
-                if len(entry) == 4:
-                    self.book_mining(*entry)
-                else:
-                    self.book_power(entry[0])
         if self._booked:
             self._post_booked()
+        return self._flows
 
     def _post_booked(self) -> None:
-        booked, self._booked = self._booked, []
-        in_day_order, self._booked_in_day_order = self._booked_in_day_order, True
+        """Post the days booked, oldest first.
+
+        A day's reward (reward_sat, weights, sell_share, price_usd) is split pro rata to
+        `weights` (`split_sat`), each firm selling `floor(sat * sell_share)`; a day's power
+        (by_firm,) has the bills, opex and resale per firm as rows.
+        """
+        self._days.settle()  # the power of every day booked is billed
+        booked = self._booked.copy()
+        self._booked.clear()
+        mining, power = booked[0::2], booked[1::2]
+        in_day_order = all(len(entry) == 4 for entry in mining) and all(
+            len(entry) == 1 for entry in power
+        )
         days = len(booked) // 2
         if not in_day_order or len(booked) < 2 or len(booked) % 2:
             for entry in booked:  # not day after day of mining then power: one by one
@@ -138,14 +119,13 @@ class Ledger:
                     self.pay_every_firm("opex_usd", opex)
                     self.receive_every_firm("resale_usd", resale)
             return
-        mining = booked[0::2]
         rewards = np.array([entry[0] for entry in mining], dtype=np.int64)
         # np.array of equal-shaped arrays stacks them (a third of np.stack's time)
         sat = split_sat_rows(rewards, np.array([entry[1] for entry in mining]))
         assert (sat.sum(axis=1) == rewards).all(), "a reward was not paid to the satoshi"
         sold = _sold(sat, np.array([entry[2] for entry in mining]))
         usd_per_sat = np.array([entry[3] / 1e8 for entry in mining])[:, None]
-        power = np.array([entry[0] for entry in booked[1::2]])  # (days, 3, firms)
+        power = np.array([entry[0] for entry in power])  # (days, 3, firms)
         mined_sat = sat.sum(axis=0)
         self._btc_sat += mined_sat
         self._btc_sat -= sold.sum(axis=0)
@@ -172,14 +152,16 @@ class Ledger:
     def pay(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash out of `firm` (or of every firm, given arrays) booked under `flow`."""
         assert flow in OUTFLOWS, flow
-        self._post()
+        if self._booked:
+            self._post_booked()
         self._cash_usd[firm] -= usd
         self._flows[flow][firm] += usd
 
     def receive(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash into `firm` booked under `flow`."""
         assert flow in INFLOWS, flow
-        self._post()
+        if self._booked:
+            self._post_booked()
         self._cash_usd[firm] += usd
         self._flows[flow][firm] += usd
 

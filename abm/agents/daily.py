@@ -208,15 +208,15 @@ class DayBook:
 
     A day's reward split and power bill wait here (per day: the mining entry, then the
     power entry) until the ledger, the month's costs or the recorder read them; then
-    `DailyArrays.settle` bills every kept day in a few array operations. Readers take
-    what they read: the ledger its entries (`take_entries`), the industry the days'
+    `DailyArrays.settle` bills every kept day in a few array operations. `entries` are
+    the ledger's days booked (it posts and clears them); the industry takes the days'
     per-firm costs (`take_costs`), the recorder the mean power price of each step
     (`take_mean_prices`).
     """
 
     def __init__(self, opex_usd_per_mwh: float):
         self._opex_usd_per_mwh = np.array(opex_usd_per_mwh)  # 0-d: fast ufuncs
-        self.entries: list[tuple] = []  # for the ledger; (None,) a power day not yet billed
+        self.entries: list[tuple] = []  # the ledger's; (None,) a power day not yet billed
         self._arrays: DailyArrays | None = None  # whose kept rows the (None,) entries are
         self._unbilled: list[int] = []  # index in `entries` of each (None,), oldest first
         self._steps: list[int] = []  # the step of each power day not yet billed
@@ -224,7 +224,7 @@ class DayBook:
         self._mean_prices: list[tuple[list[int], np.ndarray]] = []
 
     def mining(self, reward_sat: int, weights, sell_share, price_usd: float) -> None:
-        """A day's reward, for `Ledger.book_mining`."""
+        """A day's reward: (reward_sat, weights, sell_share, price_usd) for the ledger."""
         self.entries.append((reward_sat, weights, sell_share, price_usd))
 
     def power(self, arrays: DailyArrays, hours: float, step: int) -> None:
@@ -247,12 +247,6 @@ class DayBook:
         self._costs.append(by_firm)
         self._mean_prices.append((self._steps, mean_price))
         self._unbilled, self._steps = [], []
-
-    def take_entries(self) -> list[tuple]:
-        """Every day's entries for the ledger, in order (`Ledger.book_mining`, `book_power`)."""
-        self.settle()
-        entries, self.entries = self.entries, []
-        return entries
 
     def take_costs(self) -> np.ndarray | None:
         """Per day and firm (bill, opex, resale) since last taken, (days, 3, firms); or None."""
