@@ -239,11 +239,15 @@ class Recorder:
         d = industry.daily()
         owned_off = d.owned_th - th_running  # mothballed, curtailed or forced off
         dormant_th = float(_sum(owned_off))
-        state.floats[:4, i] = (  # the first four STATE_COLUMNS; .dot: `@` for half the time
+        # sums of products, not dot products: BLAS would split a long vector over threads,
+        # and the last bits would depend on the machine's thread count
+        dormant_value_usd = float(_sum(owned_off * industry.machine_value_usd_per_th))
+        dormant_j_th = float(_sum(owned_off * d.j_per_th))  # J/TH weighted by TH/s
+        state.floats[:4, i] = (  # the first four STATE_COLUMNS
             active_th,
             dormant_th,
-            owned_off.dot(industry.machine_value_usd_per_th),  # dormant value, USD
-            float(owned_off.dot(d.j_per_th)) / dormant_th if dormant_th > 0 else np.nan,
+            dormant_value_usd,
+            dormant_j_th / dormant_th if dormant_th > 0 else np.nan,
         )
         state.columns["state_supply_btc"][i] = self.supply_sat / COIN_SAT
         self.firm_th_by_step[i] = industry.firm_running_th
