@@ -93,11 +93,14 @@ def _check_panel(panel: pd.DataFrame, columns: Sequence[str]) -> None:
 
 def _alive_at_end(panel: pd.DataFrame) -> pd.Series:
     """Per firm: True if it has a row at the panel's last date and is alive there."""
-    last = panel["date"].max()
-    at_end = panel.loc[panel["date"] == last, ["firm_id", "alive"]]
-    alive = at_end.groupby("firm_id")["alive"].all()
-    firms = np.sort(panel["firm_id"].unique())
-    return alive.reindex(firms, fill_value=False).astype(bool).rename_axis("firm_id")
+    dates, firm_ids = panel["date"].to_numpy(), panel["firm_id"].to_numpy()
+    at_end = dates == dates.max()
+    firms = np.unique(firm_ids)  # sorted
+    end_rows = np.searchsorted(firms, firm_ids[at_end])  # each end row's firm position
+    alive = np.zeros(len(firms), dtype=bool)
+    alive[end_rows] = True  # a firm with a row at the last date...
+    alive[end_rows[~panel["alive"].to_numpy(dtype=bool)[at_end]]] = False  # ...alive in all
+    return pd.Series(alive, index=pd.Index(firms, name="firm_id"), name="alive")
 
 
 def ai_revenue_share(panel: pd.DataFrame, window_months: int = 12) -> pd.Series:
@@ -117,9 +120,9 @@ def ai_revenue_share(panel: pd.DataFrame, window_months: int = 12) -> pd.Series:
     _check_panel(panel, ("date", "firm_id", "mining_revenue_usd", "ai_revenue_usd"))
     if window_months < 1:
         raise ValueError("window_months must be at least 1")
-    months = pd.DatetimeIndex(panel["date"]).to_period("M")
-    first = months.max() - (window_months - 1)
-    recent = panel.loc[np.asarray(months >= first)]
+    months = panel["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    first = months.max() - np.timedelta64(window_months - 1, "M")
+    recent = panel.loc[months >= first]
     sums = recent.groupby("firm_id")[["ai_revenue_usd", "mining_revenue_usd"]].sum()
     ai = sums["ai_revenue_usd"].to_numpy(dtype=float)
     total = ai + sums["mining_revenue_usd"].to_numpy(dtype=float)
