@@ -18,6 +18,7 @@ import numpy as np
 from abm.agents.capital import CapitalMarket
 from abm.agents.expansion import (
     can_fund_a_site,
+    machines_payback_months,
     machines_usd_per_mw,
     payback_months,
     price_site,
@@ -284,7 +285,8 @@ class Miner(mesa.Agent):
 
         Priced in the region of the firm's cheapest power, with what is left of the budget
         the fleet review spends from; the loan share only below the leverage limit. A budget
-        that cannot pay for the smallest site prices none.
+        that cannot pay for the smallest site prices none, nor do machines that fail the
+        firm's payback test (checked first: the firm's leverage costs more to read).
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
@@ -299,13 +301,18 @@ class Miner(mesa.Agent):
         if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
             return  # too little cash for the smallest site, whatever it is worth
         usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
+        cost_usd_per_mwh = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
+        hashprice = r.hashprice_expectation_usd_per_ph_day
+        payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost_usd_per_mwh)
+        if payback > self.payback_months:
+            return  # the site would stand empty (`site_mw_to_build`), whatever it is worth
         leverage = self.leverage()
         case = price_site(
-            r.hashprice_expectation_usd_per_ph_day,
+            hashprice,
             r.years_to_halving(),
             gen.j_per_th,
             usd_per_th,
-            usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh,
+            cost_usd_per_mwh,
             cost_of_capital(r.discount_policy_rate, leverage, self.rules.finance),
             ex,
         )
