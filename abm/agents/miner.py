@@ -219,7 +219,7 @@ class Miner(mesa.Agent):
             sp.horizon_years,
         )
         j_per_th = review.j_per_th
-        budget = self.capital.fundable_usd(self.index)  # keeps a month of costs
+        budget = None  # fundable cash, read once a site's gain passes (most reviews: none)
         table = industry.sites
         offered = set()
         for site in candidates:
@@ -237,16 +237,22 @@ class Miner(mesa.Agent):
             )
             liquid_missing = liquid_required and table.cooling[site] != Cooling.LIQUID_READY
             readiness = float(table.readiness[site])
-            steps = upgrade_steps(hosting.score(site), readiness, required, cp)
+            score = hosting.score(site)
+            steps = upgrade_steps(score, readiness, required, cp)
             upgraded = min(readiness + steps * cp.readiness_upgrade_step, 1.0)
             upgrade_usd = steps * cp.readiness_upgrade_usd_per_mw * gross
             it_mw = gross * cp.it_ratio
             capex = it_mw * conversion_capex_usd_per_mw_it(upgraded, liquid_missing, cp)
-            score = hosting.score(site) + upgraded - readiness
-            chance = award_chance(score, required, belief, sp.award_steepness)
+            chance = award_chance(
+                score + upgraded - readiness, required, belief, sp.award_steepness
+            )
             gain = chance * (it_mw * lease_pv - capex - mine_pv) - upgrade_usd
             equity = (1.0 - cp.project_loan_to_cost) * capex + upgrade_usd
-            if gain > self.hurdle * capex and equity <= budget:
+            if not gain > self.hurdle * capex:
+                continue
+            if budget is None:
+                budget = self.capital.fundable_usd(self.index)  # keeps a month of costs
+            if equity <= budget:
                 if steps and not self.capital.fund(self.index, upgrade_usd):
                     continue  # the market took less than the firm counted on
                 offered.add(site)
