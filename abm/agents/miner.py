@@ -290,15 +290,12 @@ class Miner(mesa.Agent):
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
 
         Priced in the region of the firm's cheapest power, with what is left of the budget
-        the fleet review spends from; the loan share only below the leverage limit. A budget
-        that cannot pay for the smallest site prices none, nor do machines that fail the
-        firm's payback test (checked first: the firm's leverage costs more to read).
+        the fleet review spends from; the loan share only below the leverage limit. The
+        cheap tests come first, as most reviews build nothing: a budget that cannot pay for
+        the smallest site prices none, nor do machines that fail the firm's payback test.
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
-            return
-        region = self._cheapest_region()
-        if region is None:
             return
         policy = self.rules.fleet
         budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
@@ -306,6 +303,9 @@ class Miner(mesa.Agent):
         usd_per_th = industry.new_price_usd_per_th(gen)
         if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
             return  # too little cash for the smallest site, whatever it is worth
+        region = self._cheapest_region()
+        if region is None:
+            return
         usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
         cost_usd_per_mwh = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
         hashprice = r.hashprice_expectation_usd_per_ph_day
@@ -352,17 +352,23 @@ class Miner(mesa.Agent):
                 return
 
     def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
-        """Fill free MW with the newest generation when its payback beats the firm's."""
+        """Fill free MW with the newest generation when its payback beats the firm's.
+
+        Sites with room are filled cheapest power first while the budget lasts.
+        """
+        room_mw = [(site, mw) for site, mw in free_mw.items() if mw > 0]
+        if not room_mw:  # a full fleet: its cash need not be read
+            return
         industry, policy = self.industry, self.rules.fleet
         spare = industry.spare_cash_usd(policy.cash_reserve_months, self.index)
         budget = policy.capex_cash_share * spare
-        if budget <= 0:  # as the loop below would skip every site
+        if budget <= 0:  # as the loop below would buy nothing
             return
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
-        for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):
-            if budget <= 0 or mw <= 0:
-                continue
+        for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
+            if budget <= 0:  # spent: it never grows
+                break
             margin = margin_usd_per_th_day(hashprice, gen.j_per_th, cost[site])
             if margin <= 0:
                 continue
