@@ -20,7 +20,6 @@ from abm.agents.expansion import (
     can_fund_a_site,
     machines_payback_months,
     machines_usd_per_mw,
-    payback_months,
     price_site,
     site_mw_to_build,
 )
@@ -369,10 +368,8 @@ class Miner(mesa.Agent):
         for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
             if budget <= 0:  # spent: it never grows
                 break
-            margin = margin_usd_per_th_day(hashprice, gen.j_per_th, cost[site])
-            if margin <= 0:
-                continue
-            if payback_months(price_th, margin) > self.payback_months:
+            payback = machines_payback_months(hashprice, gen.j_per_th, price_th, cost[site])
+            if payback > self.payback_months:  # inf where the machines would lose money
                 continue
             th = min(mw * 1e6 / gen.j_per_th, budget / price_th)
             if th * gen.j_per_th * 1e-6 < 0.05:  # below 50 kW: not worth an order
