@@ -7,10 +7,13 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from abm.agents.expansion import (
     ExpansionParams,
     can_fund_a_site,
+    machines_payback_months,
     machines_usd_per_mw,
     price_site,
     site_mw_to_build,
@@ -86,6 +89,31 @@ def test_a_firm_builds_only_above_its_hurdle_and_its_payback():
     assert site_mw_to_build(_case(hurdle * capex), hurdle, 18.0, budget, 0.5, params) == 0.0
     assert site_mw_to_build(_case(hurdle * capex + 1), hurdle, 18.0, budget, 0.5, params) == 100.0
     assert site_mw_to_build(_case(1e9, payback=18.01), hurdle, 18.0, budget, 0.5, params) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hashprice=st.floats(20.0, 200.0),
+    j_per_th=st.floats(10.0, 40.0),
+    usd_per_th=st.floats(1.0, 50.0),
+    cost=st.floats(0.0, 150.0),
+    firm_payback=st.floats(1.0, 60.0),
+)
+def test_the_payback_pretest_rejects_only_sites_the_build_rule_rejects(
+    hashprice, j_per_th, usd_per_th, cost, firm_payback
+):
+    """A review tests the machines' payback before it reads leverage and prices the site.
+
+    The priced case carries the same payback, so a site failing the pretest is one the
+    build rule starts nothing of, at any NPV, budget or loan.
+    """
+    params = ExpansionParams()
+    payback = machines_payback_months(hashprice, j_per_th, usd_per_th, cost)
+    case = price_site(hashprice, 2.0, j_per_th, usd_per_th, cost, 0.08, params)
+    assert case.payback_months == payback
+    if payback > firm_payback:
+        rich = dataclasses.replace(case, npv=1e15)
+        assert site_mw_to_build(rich, 0.0, firm_payback, 1e12, 0.5, params) == 0.0
 
 
 def test_a_site_is_sized_by_cash_for_the_unborrowed_site_and_its_machines():

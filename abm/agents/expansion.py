@@ -110,13 +110,23 @@ def price_site(
         - machines * np.exp(-rate_per_year * lead_years)
         - site * (1.0 - np.exp(-rate_per_year * end_years))
     )
-    margin = margin_usd_per_th_day(hashprice_usd_per_ph_day, j_per_th, cost_usd_per_mwh)
-    return SiteCase(margin_pv, machines, site, npv, payback_months(usd_per_th, float(margin)))
+    payback = machines_payback_months(
+        hashprice_usd_per_ph_day, j_per_th, usd_per_th, cost_usd_per_mwh
+    )
+    return SiteCase(margin_pv, machines, site, npv, payback)
 
 
 def machines_usd_per_mw(usd_per_th: float, j_per_th: float) -> float:
     """What the machines filling one MW cost at `usd_per_th`."""
     return usd_per_th * 1e6 / j_per_th
+
+
+def machines_payback_months(
+    hashprice_usd_per_ph_day: float, j_per_th: float, usd_per_th: float, cost_usd_per_mwh: float
+) -> float:
+    """`payback_months` of machines of `j_per_th` at today's expected margin (inf if none)."""
+    margin = margin_usd_per_th_day(hashprice_usd_per_ph_day, j_per_th, cost_usd_per_mwh)
+    return payback_months(usd_per_th, float(margin))
 
 
 def payback_months(usd_per_th: float, margin_usd_per_th_day: float) -> float:

@@ -18,8 +18,8 @@ import numpy as np
 from abm.agents.capital import CapitalMarket
 from abm.agents.expansion import (
     can_fund_a_site,
+    machines_payback_months,
     machines_usd_per_mw,
-    payback_months,
     price_site,
     site_mw_to_build,
 )
@@ -218,7 +218,7 @@ class Miner(mesa.Agent):
             sp.horizon_years,
         )
         j_per_th = review.j_per_th
-        budget = self.capital.fundable_usd(self.index)  # keeps a month of costs
+        budget = None  # fundable cash, read once a site's gain passes (most reviews: none)
         table = industry.sites
         offered = set()
         for site in candidates:
@@ -236,16 +236,22 @@ class Miner(mesa.Agent):
             )
             liquid_missing = liquid_required and table.cooling[site] != Cooling.LIQUID_READY
             readiness = float(table.readiness[site])
-            steps = upgrade_steps(hosting.score(site), readiness, required, cp)
+            score = hosting.score(site)
+            steps = upgrade_steps(score, readiness, required, cp)
             upgraded = min(readiness + steps * cp.readiness_upgrade_step, 1.0)
             upgrade_usd = steps * cp.readiness_upgrade_usd_per_mw * gross
             it_mw = gross * cp.it_ratio
             capex = it_mw * conversion_capex_usd_per_mw_it(upgraded, liquid_missing, cp)
-            score = hosting.score(site) + upgraded - readiness
-            chance = award_chance(score, required, belief, sp.award_steepness)
+            chance = award_chance(
+                score + upgraded - readiness, required, belief, sp.award_steepness
+            )
             gain = chance * (it_mw * lease_pv - capex - mine_pv) - upgrade_usd
             equity = (1.0 - cp.project_loan_to_cost) * capex + upgrade_usd
-            if gain > self.hurdle * capex and equity <= budget:
+            if not gain > self.hurdle * capex:
+                continue
+            if budget is None:
+                budget = self.capital.fundable_usd(self.index)  # keeps a month of costs
+            if equity <= budget:
                 if steps and not self.capital.fund(self.index, upgrade_usd):
                     continue  # the market took less than the firm counted on
                 offered.add(site)
@@ -283,14 +289,12 @@ class Miner(mesa.Agent):
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
 
         Priced in the region of the firm's cheapest power, with what is left of the budget
-        the fleet review spends from; the loan share only below the leverage limit. A budget
-        that cannot pay for the smallest site prices none.
+        the fleet review spends from; the loan share only below the leverage limit. The
+        cheap tests come first, as most reviews build nothing: a budget that cannot pay for
+        the smallest site prices none, nor do machines that fail the firm's payback test.
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
-            return
-        region = self._cheapest_region()
-        if region is None:
             return
         policy = self.rules.fleet
         budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
@@ -298,14 +302,22 @@ class Miner(mesa.Agent):
         usd_per_th = industry.new_price_usd_per_th(gen)
         if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
             return  # too little cash for the smallest site, whatever it is worth
+        region = self._cheapest_region()
+        if region is None:
+            return
         usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
+        cost_usd_per_mwh = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
+        hashprice = r.hashprice_expectation_usd_per_ph_day
+        payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost_usd_per_mwh)
+        if payback > self.payback_months:
+            return  # the site would stand empty (`site_mw_to_build`), whatever it is worth
         leverage = self.leverage()
         case = price_site(
-            r.hashprice_expectation_usd_per_ph_day,
+            hashprice,
             r.years_to_halving(),
             gen.j_per_th,
             usd_per_th,
-            usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh,
+            cost_usd_per_mwh,
             cost_of_capital(r.discount_policy_rate, leverage, self.rules.finance),
             ex,
         )
@@ -339,21 +351,25 @@ class Miner(mesa.Agent):
                 return
 
     def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
-        """Fill free MW with the newest generation when its payback beats the firm's."""
+        """Fill free MW with the newest generation when its payback beats the firm's.
+
+        Sites with room are filled cheapest power first while the budget lasts.
+        """
+        room_mw = [(site, mw) for site, mw in free_mw.items() if mw > 0]
+        if not room_mw:  # a full fleet: its cash need not be read
+            return
         industry, policy = self.industry, self.rules.fleet
         spare = industry.spare_cash_usd(policy.cash_reserve_months, self.index)
         budget = policy.capex_cash_share * spare
-        if budget <= 0:  # as the loop below would skip every site
+        if budget <= 0:  # as the loop below would buy nothing
             return
         gen_index, gen = industry.newest_generation()
         price_th = industry.new_price_usd_per_th(gen)
-        for site, mw in sorted(free_mw.items(), key=lambda kv: cost[kv[0]]):
-            if budget <= 0 or mw <= 0:
-                continue
-            margin = margin_usd_per_th_day(hashprice, gen.j_per_th, cost[site])
-            if margin <= 0:
-                continue
-            if payback_months(price_th, margin) > self.payback_months:
+        for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
+            if budget <= 0:  # spent: it never grows
+                break
+            payback = machines_payback_months(hashprice, gen.j_per_th, price_th, cost[site])
+            if payback > self.payback_months:  # inf where the machines would lose money
                 continue
             th = min(mw * 1e6 / gen.j_per_th, budget / price_th)
             if th * gen.j_per_th * 1e-6 < 0.05:  # below 50 kW: not worth an order
