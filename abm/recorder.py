@@ -313,7 +313,7 @@ class Recorder:
         contracted, delivered = self._ai_mw_by_firm()
         alive = industry.alive.copy()
         assets = np.where(alive, industry.assets_by_firm(), 0.0)
-        debt = np.array([industry.debt.principal_usd(i) for i in range(n)], dtype=float)
+        debt = industry.debt.principal_by_firm()
         self._count_ai_mw(contracted, delivered)
         revenue = flows["mining_revenue_usd"] + flows["ai_rent_usd"]
         net_worth = np.where(alive, assets - debt, 0.0)

@@ -8,6 +8,9 @@ with leverage (debt over assets), so distressed firms refinance dearer or not at
 from __future__ import annotations
 
 import dataclasses
+import math
+
+import numpy as np
 
 from abm.params import param
 
@@ -62,7 +65,7 @@ class FinanceParams:
         return None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)  # frozen: `DebtBook` keeps sums over its tranches
 class DebtTranche:
     """One loan or note: bullet principal due at maturity, monthly interest."""
 
@@ -87,10 +90,17 @@ def cost_of_capital(policy_rate: float, leverage: float, params: FinanceParams) 
 
 
 class DebtBook:
-    """Every firm's debt tranches, in the order they were taken on."""
+    """Every firm's debt tranches, in the order they were taken on.
+
+    A firm's principal and first maturity are kept once computed, until its tranches
+    change: `add`, `remove` and `clear` forget them (tranches are frozen), so the many
+    reads between changes cost no loop over the tranches.
+    """
 
     def __init__(self, n_firms: int) -> None:
         self._tranches: list[list[DebtTranche]] = [[] for _ in range(n_firms)]
+        self._principal_usd: list[float | None] = [None] * n_firms  # None: not summed yet
+        self._first_maturity_step: list[float | None] = [None] * n_firms  # inf: no debt
 
     def of(self, firm: int) -> tuple[DebtTranche, ...]:
         """A firm's tranches (a copy: change them through the book)."""
@@ -98,11 +108,25 @@ class DebtBook:
 
     def due(self, firm: int, step: int) -> list[DebtTranche]:
         """A firm's tranches maturing at or before `step`, in the book's order."""
+        first = self._first_maturity_step[firm]
+        if first is None:
+            first = min((t.maturity_step for t in self._tranches[firm]), default=math.inf)
+            self._first_maturity_step[firm] = first
+        if first > step:  # most months: nothing falls due
+            return []
         return [t for t in self._tranches[firm] if t.maturity_step <= step]
 
     def principal_usd(self, firm: int) -> float:
         """A firm's principal outstanding."""
-        return sum(t.principal_usd for t in self._tranches[firm])
+        principal = self._principal_usd[firm]
+        if principal is None:
+            principal = sum(t.principal_usd for t in self._tranches[firm])
+            self._principal_usd[firm] = principal
+        return principal
+
+    def principal_by_firm(self) -> np.ndarray:
+        """Every firm's `principal_usd`."""
+        return np.array([self.principal_usd(f) for f in range(len(self._tranches))], dtype=float)
 
     def interest_usd_per_year(self, firm: int, policy_rate: float) -> float:
         """A firm's interest at this month's rates, USD per year."""
@@ -111,11 +135,18 @@ class DebtBook:
     def add(self, firm: int, tranche: DebtTranche) -> None:
         """A new loan or note of `firm`."""
         self._tranches[firm].append(tranche)
+        self._forget_sums(firm)
 
     def remove(self, firm: int, tranche: DebtTranche) -> None:
         """A tranche repaid or replaced."""
         self._tranches[firm].remove(tranche)
+        self._forget_sums(firm)
 
     def clear(self, firm: int) -> None:
         """A bankrupt firm's debt goes to its creditors."""
         self._tranches[firm] = []
+        self._forget_sums(firm)
+
+    def _forget_sums(self, firm: int) -> None:
+        """The firm's tranches changed: its principal and first maturity are computed anew."""
+        self._principal_usd[firm] = self._first_maturity_step[firm] = None
