@@ -92,15 +92,16 @@ def cost_of_capital(policy_rate: float, leverage: float, params: FinanceParams) 
 class DebtBook:
     """Every firm's debt tranches, in the order they were taken on.
 
-    A firm's principal and first maturity are kept once computed, until its tranches
-    change: `add`, `remove` and `clear` forget them (tranches are frozen), so the many
-    reads between changes cost no loop over the tranches.
+    A firm's principal, first maturity and interest (at the policy rate last asked) are
+    kept once computed, until its tranches change: `add`, `remove` and `clear` forget them
+    (tranches are frozen), so the many reads between changes cost no loop over tranches.
     """
 
     def __init__(self, n_firms: int) -> None:
         self._tranches: list[list[DebtTranche]] = [[] for _ in range(n_firms)]
         self._principal_usd: list[float | None] = [None] * n_firms  # None: not summed yet
         self._first_maturity_step: list[float | None] = [None] * n_firms  # inf: no debt
+        self._interest: list[tuple[float, float] | None] = [None] * n_firms  # (rate, USD/yr)
 
     def of(self, firm: int) -> tuple[DebtTranche, ...]:
         """A firm's tranches (a copy: change them through the book)."""
@@ -130,7 +131,11 @@ class DebtBook:
 
     def interest_usd_per_year(self, firm: int, policy_rate: float) -> float:
         """A firm's interest at this month's rates, USD per year."""
-        return sum(t.principal_usd * t.rate(policy_rate) for t in self._tranches[firm])
+        kept = self._interest[firm]
+        if kept is None or kept[0] != policy_rate:
+            usd = sum(t.principal_usd * t.rate(policy_rate) for t in self._tranches[firm])
+            kept = self._interest[firm] = (policy_rate, usd)
+        return kept[1]
 
     def add(self, firm: int, tranche: DebtTranche) -> None:
         """A new loan or note of `firm`."""
@@ -148,5 +153,5 @@ class DebtBook:
         self._forget_sums(firm)
 
     def _forget_sums(self, firm: int) -> None:
-        """The firm's tranches changed: its principal and first maturity are computed anew."""
-        self._principal_usd[firm] = self._first_maturity_step[firm] = None
+        """The firm's tranches changed: what is kept of them is computed anew."""
+        self._principal_usd[firm] = self._first_maturity_step[firm] = self._interest[firm] = None

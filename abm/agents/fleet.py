@@ -16,6 +16,21 @@ from abm.params import param
 
 MARKET = -1  # owner index of machines and sites held by the secondary market (no firm)
 NO_SITE = -1  # site index of machines in storage
+PAIRWISE_FROM = 8  # numpy sums this many float64 terms or more pairwise, fewer one by one
+
+
+def numpy_sum(values: list[float]) -> float:
+    """`np.add.reduce(np.array(values))`, bit for bit: a Python loop below `PAIRWISE_FROM` terms.
+
+    numpy adds fewer terms one after the other from 0.0, as the loop does; a numpy call on
+    a firm's few numbers costs more than the loop.
+    """
+    if len(values) >= PAIRWISE_FROM:
+        return float(np.add.reduce(np.array(values, dtype=np.float64)))
+    total = 0.0
+    for value in values:
+        total += value
+    return total
 
 
 class Mode:
@@ -189,9 +204,9 @@ class RowsByOwner:
     def sums(self, values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         """Per owner, `values[rows].sum()` over its rows (those where `keep`), bit for bit.
 
-        numpy sums 8 terms or more pairwise, fewer one after the other as `np.bincount`
-        does: owners with fewer than 8 terms are summed in one bincount, the others each
-        by numpy's own sum of the same terms in the same order.
+        numpy sums `PAIRWISE_FROM` terms or more pairwise, fewer one after the other as
+        `np.bincount` does: owners with fewer terms are summed in one bincount, the others
+        each by numpy's own sum of the same terms in the same order.
         """
         n = len(self._rows)
         owners = np.repeat(np.arange(n), [len(rows) for rows in self._rows])
@@ -202,7 +217,8 @@ class RowsByOwner:
         sums = np.bincount(owners, terms, n)
         counts = np.bincount(owners, minlength=n)
         ends = counts.cumsum()
-        long = counts >= 8  # segments in Python ints: numpy scalars cost more than the loop
+        long = counts >= PAIRWISE_FROM
+        # segments in Python ints: numpy scalars cost more than the loop
         segments = zip(
             np.flatnonzero(long).tolist(),
             (ends - counts)[long].tolist(),

@@ -27,6 +27,7 @@ from abm.agents.fleet import (
     Mode,
     RowsByOwner,
     Sites,
+    numpy_sum,
 )
 from abm.agents.population import FirmSeed
 from abm.agents.siting import SuitabilityParams, ai_suitability, is_suitable
@@ -636,19 +637,21 @@ class Industry:
     def assets_usd(self, firm: int) -> float:
         """Everything a firm owns, valued today (see `_assets_usd`).
 
-        In Python floats but for the two sums, which stay numpy's (pairwise from 8 terms):
-        a numpy call on one firm's few numbers costs more than the arithmetic.
+        In Python floats, the sums as numpy adds them (`numpy_sum`): a numpy call on one
+        firm's few numbers costs more than the arithmetic.
         """
         s, f, ledger = self.sites, self.fleet, self.ledger
         sites = self.site_rows(firm)
-        mining_sites = s.mode[sites] != Mode.AI_HOSTING
-        sites_mw = np.add.reduce(s.gross_mw[sites[mining_sites]])
+        modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
+        sites_mw = numpy_sum(
+            [mw for mw, mode in zip(gross_mw, modes, strict=True) if mode != Mode.AI_HOSTING]
+        )
         rows = self.machine_rows(firm)
         if MachineState.SCRAPPED in f.state[rows].tolist():  # scrapped: worth nothing
             rows = rows[f.state[rows] != MachineState.SCRAPPED]
         machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
         return self._assets_usd(
-            float(sites_mw),
+            sites_mw,
             float(self.construction.usd_by_firm[firm]),
             float(self.ai_value_usd[firm]),
             float(machines),

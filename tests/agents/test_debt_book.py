@@ -27,27 +27,31 @@ changes = st.lists(
 )
 
 
-def assert_answers_the_plain_sums(book: DebtBook, step: int) -> None:
+def assert_answers_the_plain_sums(book: DebtBook, step: int, rate: float) -> None:
     for firm in range(N_FIRMS):
         held = book.of(firm)
         assert book.principal_usd(firm) == sum(t.principal_usd for t in held)
+        interest = sum(t.principal_usd * t.rate(rate) for t in held)
+        assert book.interest_usd_per_year(firm, rate) == interest
         assert book.due(firm, step) == [t for t in held if t.maturity_step <= step]
     assert book.principal_by_firm().tolist() == [
         sum(t.principal_usd for t in book.of(firm)) for firm in range(N_FIRMS)
     ]
 
 
-@given(changes, st.integers(0, 100))
-def test_kept_sums_equal_the_plain_sums_after_any_changes(changes, step):
+@given(changes, st.integers(0, 100), st.lists(st.floats(0.0, 0.2), min_size=1, max_size=3))
+def test_kept_sums_equal_the_plain_sums_after_any_changes(changes, step, rates):
+    """Read after each change at policy rates that move and repeat."""
     book = DebtBook(N_FIRMS)
-    for kind, firm, tranche in changes:
+    for k, (kind, firm, tranche) in enumerate(changes):
         if kind == "add":
             book.add(firm, tranche)
         elif kind == "remove" and book.of(firm):
             book.remove(firm, book.of(firm)[0])
         elif kind == "clear":
             book.clear(firm)
-        assert_answers_the_plain_sums(book, step)  # read between changes: kept, then forgotten
+        rate = rates[k % len(rates)]
+        assert_answers_the_plain_sums(book, step, rate)  # kept, then forgotten on a change
 
 
 def test_tranches_cannot_change_behind_the_book():
