@@ -280,10 +280,12 @@ class AiHosting:
 
     def _collect_rent_and_defaults(self, date) -> None:
         ledger = self.industry.ledger
+        tenants = range(len(self.ai.tenants))  # each tenant type's chance, once a round
+        default_probability = [self.market.default_probability(t, date) for t in tenants]
         for lease in self.book.leases:
             if lease.status != LeaseStatus.IN_SERVICE:
                 continue
-            if self.rng.random() < self.market.default_probability(lease.tenant, date):
+            if self.rng.random() < default_probability[lease.tenant]:
                 lease.status = LeaseStatus.DEFAULTED
                 self._vacate(lease.site)
                 self.events.add("tenant_default", lease.firm, site=lease.site, mw=lease.mw_it)
