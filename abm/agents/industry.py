@@ -11,6 +11,7 @@ their own rows through its methods, which keep an index of each firm's rows.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -699,10 +700,15 @@ class Industry:
         """Cash above a reserve of `reserve_months` of last month's costs: of one firm, or all.
 
         A month whose power resale exceeded its bills reserves nothing, never less, so
-        spending the spare cash cannot leave a firm below zero.
+        spending the spare cash cannot leave a firm below zero. One firm's in Python
+        floats (numpy calls on one number cost more), the same numbers bit for bit.
         """
-        costs = np.maximum(self.last_month_costs_usd[firms], 0.0)
-        return self.ledger.cash_usd[firms] - reserve_months * costs
+        if isinstance(firms, slice):
+            costs = np.maximum(self.last_month_costs_usd[firms], 0.0)
+            return self.ledger.cash_usd[firms] - reserve_months * costs
+        costs = float(self.last_month_costs_usd[firms])
+        costs = costs if costs > 0.0 or math.isnan(costs) else 0.0  # np.maximum: -0.0 is 0.0
+        return float(self.ledger.cash_usd[firms]) - reserve_months * costs
 
     def leverage(self, firm: int) -> float:
         """Debt over assets (1 if the firm has no assets left)."""

@@ -441,6 +441,19 @@ def test_firm_indicators_are_finite_mw_weighted_means_with_shares_in_0_1(industr
     assert (ind["ppa_years_left"] >= 0).all() and (ind["power_usd_per_mwh"] > 0).all()
 
 
+def test_one_firms_spare_cash_is_every_firms_spare_cash_of_that_firm_bit_for_bit(industry):
+    """Also where last month's costs are negative, -0.0, NaN or infinite."""
+    costs = industry.last_month_costs_usd
+    costs[:6] = [-2.5e6, -0.0, np.nan, np.inf, 0.0, 3.3e6]
+    industry.ledger.cash_usd[:6] = [1e6, -0.0, 2e6, 5e5, -0.0, -1e6]
+    for reserve_months in (0.0, 1.0, 2.5):
+        with np.errstate(invalid="ignore"):  # 0 months of infinite costs: NaN
+            every_firm = industry.spare_cash_usd(reserve_months)
+        for firm in range(industry.n_firms):
+            one_firm = np.float64(industry.spare_cash_usd(reserve_months, firm))
+            assert one_firm.tobytes() == every_firm[firm].tobytes(), (firm, reserve_months)
+
+
 def test_the_start_months_power_estimate_is_days_per_month_days_of_power(industry):
     f = industry.fleet
     cost = industry.expected_cash_cost_usd_per_mwh()[f.site]
