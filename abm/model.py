@@ -295,7 +295,7 @@ class MiningModel(mesa.Model):
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
         online = None if self.all_online[i] else self.online_share[i]
-        th_running = industry.operate_today(self.spot[i], online)
+        th_running = industry.operate_today(self.spot, i, online)
         hashrate_hs = industry.running_th_total * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
