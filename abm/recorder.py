@@ -332,34 +332,27 @@ class Recorder:
     def _gap_stats(self, days: int) -> tuple[np.ndarray, ...]:
         """Per day kept: mean and max gap between blocks (NaN without blocks), gaps over 1 h, 2 h.
 
-        A day's first gap is from the tip before it.
+        A day's first gap is from the tip before it; the days' gaps are one array, each
+        day's a slice of it.
         """
         mean_gap, max_gap = np.full(days, np.nan), np.full(days, np.nan)
         over_1h, over_2h = np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64)
         if not self._block_days:
             return mean_gap, max_gap, over_1h, over_2h
         rows, tips, times = zip(*self._block_days, strict=True)
-        # each day's tip then its blocks; the gap from a day's last block to the next
-        # day's tip belongs to no day
-        lengths = np.array([len(t) for t in times])
-        starts = np.zeros(len(times), dtype=np.int64)
-        np.cumsum(lengths[:-1] + 1, out=starts[1:])
-        points = np.concatenate(
-            [x for tip, t in zip(tips, times, strict=True) for x in ((tip,), t)]
-        )
-        gaps = points[1:] - points[:-1]
-        ends = starts + lengths
-        rows = np.array(rows)
-        bounds = np.empty(2 * len(rows), dtype=np.int64)
-        bounds[0::2], bounds[1::2] = starts, ends
-        gaps_padded = np.append(gaps, 0.0)  # reduceat reads an index one past the last gap
-        max_gap[rows] = np.maximum.reduceat(gaps_padded, bounds)[0::2]  # order-free
-        sums = [_sum(gaps[s:e]) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        rows, lengths = np.array(rows), np.array([len(t) for t in times])
+        starts = np.zeros(len(rows), dtype=np.int64)  # of each day's gaps in `gaps`
+        np.cumsum(lengths[:-1], out=starts[1:])
+        blocks = np.concatenate(times)
+        gaps = np.empty(len(blocks))
+        np.subtract(blocks[1:], blocks[:-1], out=gaps[1:])
+        gaps[starts] = blocks[starts] - np.array(tips)  # a day's first gap: from its tip
+        max_gap[rows] = np.maximum.reduceat(gaps, starts)  # the max is order-free
+        ends = (starts + lengths).tolist()
+        sums = [_sum(gaps[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)]
         mean_gap[rows] = np.array(sums) / lengths  # what each day's gaps.mean() computes
-        for out, limit_s in ((over_1h, 3600), (over_2h, 7200)):
-            count = np.zeros(len(gaps) + 1, dtype=np.int64)
-            np.cumsum(gaps > limit_s, out=count[1:])
-            out[rows] = count[ends] - count[starts]
+        over_1h[rows] = np.add.reduceat(gaps > 3600, starts, dtype=np.int64)
+        over_2h[rows] = np.add.reduceat(gaps > 7200, starts, dtype=np.int64)
         return mean_gap, max_gap, over_1h, over_2h
 
     def _flush_security_state(self, steps: slice, active_th: np.ndarray) -> None:
