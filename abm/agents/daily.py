@@ -5,8 +5,10 @@ at a mining site), a site's contract terms, owner and take-or-pay MW: these chan
 when a machine or a site changes state, owner or contract, which happens at month ends
 through `Industry`. `Industry` builds a `DailyArrays` on the first daily operation after
 such a change, so each day is a handful of array operations over these, written into
-buffers allocated with them. The power bills of the days operated wait in a `DayBook`
-until they are read (at month ends, in a run): all of them are then billed at once.
+buffers allocated with them; the spot prices being known ahead, every site's prices and
+every vintage's power cost are computed for all its free rows of days at once. The power
+bills of the days operated wait in a `DayBook` until they are read (at month ends, in a
+run): all of them are then billed at once.
 """
 
 from __future__ import annotations
