@@ -283,7 +283,10 @@ class MiningModel(mesa.Model):
         i = r.step_index = self.steps - 1
         r.date = date = self.dates[i]
         self.events.step = i
-        for month_last_day, quarter in self.month_ends.get(i, ()):
+        month_ends = self.month_ends.get(i, ())
+        if month_ends:  # the days recorded read the machine values a month end changes
+            self.recorder.flush()
+        for month_last_day, quarter in month_ends:
             self._month_end(month_last_day, quarter)
         macro, start_rate = self.params.macro, self.rate_in_force_at_start
         r.set_policy_rate(float(self.policy_rates[i]), start_rate, macro)
@@ -292,7 +295,7 @@ class MiningModel(mesa.Model):
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
         online = None if self.all_online[i] else self.online_share[i]
-        th_running = industry.operate_today(self.spot[i], online)
+        th_running = industry.operate_today(self.spot, i, online)
         hashrate_hs = industry.running_th_total * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
@@ -302,6 +305,7 @@ class MiningModel(mesa.Model):
         self.recorder.record_day(i, mined, tip_before, th_running, industry.running_th_total)
         self._update_expectation()
         if i == self.n_steps - 1:
+            self.recorder.flush()
             self._month_end(date, quarter=False)
             if self.security_metrics:
                 self.recorder.finish_metrics()

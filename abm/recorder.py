@@ -1,9 +1,11 @@
 """Run outputs recorded as they happen: the daily model series and the monthly firm panel.
 
-The model series is preallocated (a 2-D array, one row per column) and each step writes
-its values as one column of it, so recording costs no Python loop over columns on the
-daily hot path; the monthly firm panel is recorded as arrays over all firms. `Recorder`
-reads the run's state (it never changes it) and owns every table a run returns.
+The model series is preallocated (a 2-D array, one row per column). Each step keeps its
+raw values (Python scalars and its running TH/s) and `Recorder.flush` writes the days kept
+as array operations over all of them, at month ends and whenever a table is read, so the
+daily hot path runs no numpy reduction; the monthly firm panel is recorded as arrays over
+all firms. `Recorder` reads the run's state (it never changes it) and owns every table a
+run returns.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ if TYPE_CHECKING:
     from abm.markets.readings import MarketReadings
     from abm.network.pools import PoolNetwork
 
-_max, _sum = np.maximum.reduce, np.add.reduce  # ndarray.max and .sum, without their wrappers
-DAY_FLOAT_COLUMNS = (  # in the order `Recorder.record_day` writes them
+_sum = np.add.reduce  # ndarray.sum, without its wrapper
+DAY_FLOAT_COLUMNS = (  # in the order `Recorder.flush` writes them
     "difficulty",
     "hashrate_eh",
     "mean_block_interval_s",
@@ -134,9 +136,16 @@ class Recorder:
         self.readings, self.firms, self.events = readings, firms, events
         self.start_attributes = start_attributes
         self.start_time_s, self.start_height = chain.time_s, chain.height
-        self.series = ModelSeries(n_steps, MODEL_FLOAT_COLUMNS, MODEL_INT_COLUMNS)
-        self.state = ModelSeries(n_steps, STATE_COLUMNS, ())
-        self.firm_th_by_step = np.zeros((n_steps, len(firms)))
+        self._series = ModelSeries(n_steps, MODEL_FLOAT_COLUMNS, MODEL_INT_COLUMNS)
+        self._state = ModelSeries(n_steps, STATE_COLUMNS, ())
+        self._firm_th_by_step = np.zeros((n_steps, len(firms)))
+        # the days recorded and not yet written (`record_day`, `flush`)
+        self._day_arrays = None  # the daily constants the kept days read
+        self._day_floats: list[tuple] = []
+        self._day_ints: list[tuple] = []
+        self._block_days: list[tuple[int, float, np.ndarray]] = []  # (day kept, tip, blocks)
+        self._th_rows: list[np.ndarray] = []  # TH/s running per vintage
+        self._firm_th_rows: list[np.ndarray] = []  # TH/s running per firm
         self._pool_members = [(0, pools.pool_of_firm.copy())]  # (from step, pool of each firm)
         self._pool_moves_seen = pools.moves_made
         self.firm_months: list[dict[str, np.ndarray]] = []
@@ -145,6 +154,24 @@ class Recorder:
         self.steps_done = 0
 
     # --- daily ------------------------------------------------------------------------
+    @property
+    def series(self) -> ModelSeries:
+        """The model series, every step recorded so far written (`flush`)."""
+        self.flush()
+        return self._series
+
+    @property
+    def state(self) -> ModelSeries:
+        """The raw security state, every step recorded so far written (`flush`)."""
+        self.flush()
+        return self._state
+
+    @property
+    def firm_th_by_step(self) -> np.ndarray:
+        """TH/s running per firm (columns) on each step (rows), every step recorded written."""
+        self.flush()
+        return self._firm_th_by_step
+
     def record_day(
         self,
         i: int,
@@ -153,29 +180,20 @@ class Recorder:
         th_running,
         active_th: float | None = None,
     ) -> None:
-        """The step's chain events and series row, and the raw state security reads.
+        """Keep the step's raw values and post its chain events; `flush` writes the rows.
 
-        `active_th` is `th_running`'s sum when the caller has it already.
+        `active_th` is `th_running`'s sum when the caller has it already. Until written,
+        the days kept read the daily constants and machine values as they are now: a new
+        `Industry.daily()` flushes first, and the model flushes before a month end changes
+        anything else (`MiningModel.step`).
         """
         industry, chain, r = self.industry, self.chain, self.readings
-        nonminer = self.hosting.market.nonminer
         d = industry.daily()
+        if d is not self._day_arrays:  # rows of the older constants are written with them
+            self.flush()
+            self._day_arrays = d
         if active_th is None:
             active_th = float(th_running.sum())
-        curtailed = d.deployed_th - active_th  # economics or a shock keep them off
-        mothballed = d.dormant_th
-        over_1h = over_2h = 0
-        if mined.blocks:
-            times = mined.timestamps
-            gaps = np.empty(len(times))
-            gaps[0] = times[0] - tip_before_s
-            np.subtract(times[1:], times[:-1], out=gaps[1:])
-            max_gap = float(_max(gaps))
-            mean_gap = float(_sum(gaps)) / len(gaps)  # what gaps.mean() computes
-            if max_gap > 3600:
-                over_1h, over_2h = np.count_nonzero(gaps > 3600), np.count_nonzero(gaps > 7200)
-        else:
-            mean_gap = max_gap = np.nan
         for t in mined.retargets:
             self.events.add(
                 "retarget",
@@ -185,75 +203,175 @@ class Recorder:
                 timespan_s=t.timespan_s,
                 time_s=t.time_s,
             )
-        if mined.blocks and block_subsidy_sat(mined.first_height - 1) != block_subsidy_sat(
-            chain.height
-        ):
-            self.events.add("halving", height=chain.height)
-        elapsed_s = chain.clock_s - self.start_time_s
-        self.series.floats[: len(DAY_FLOAT_COLUMNS), i] = (
-            chain.difficulty,
-            active_th / 1e6,  # hashrate_eh
-            mean_gap,
-            max_gap,
-            r.btc_price_usd,
-            r.hashprice_usd_per_ph_day,
-            r.policy_rate,
-            mined.subsidy_sat / COIN_SAT,
-            mined.fees_sat / COIN_SAT,
-            active_th / 1e6,  # active_hashrate_eh
-            curtailed / 1e6,
-            mothballed / 1e6,
-            (curtailed + mothballed) / 1e6,  # dormant_hashrate_eh
-            d.scrapped_th / 1e6,
-            np.nan,  # mean_power_price_usd_per_mwh: when billed (`_fill_power_prices`)
-            self.ai_mw_in_service,
-            self.ai_mw_converting,
-            self.hosting.market.lease_index_usd_per_kw_month,
-            nonminer.delivered_mw,
-            nonminer.inventory_mw,
-            nonminer.pipeline_mw,
-            self.hosting.demand_mw,
-            # sec.schedule_slip_s in floats: elapsed - 600 s per block
-            elapsed_s - sec.TARGET_BLOCK_INTERVAL_S * float(chain.height - self.start_height),
-            industry.construction.mw_under_construction,
-            industry.construction.mw_energized,  # new sites, since the start
-        )
-        self.series.ints[:, i] = (
-            chain.height,
-            mined.blocks,
-            len(mined.retargets),
-            over_1h,
-            over_2h,
-            np.count_nonzero(industry.alive),  # firms_alive
-        )
+        if mined.blocks:
+            if block_subsidy_sat(mined.first_height - 1) != block_subsidy_sat(chain.height):
+                self.events.add("halving", height=chain.height)
+            self._block_days.append((len(self._day_floats), tip_before_s, mined.timestamps))
         self.supply_sat += mined.subsidy_sat
-        self._record_security_state(i, th_running, active_th)
-        self.steps_done = i + 1
-
-    def _record_security_state(self, i: int, th_running: np.ndarray, active_th: float) -> None:
-        """Store the raw state the security measures read after the run.
-
-        The newest machines' price and J/TH are not state: `finish_metrics` looks them up.
-        """
-        industry, state = self.industry, self.state
-        d = industry.daily()
-        owned_off = d.owned_th - th_running  # mothballed, curtailed or forced off
-        dormant_th = float(_sum(owned_off))
-        # sums of products, not dot products: BLAS would split a long vector over threads,
-        # and the last bits would depend on the machine's thread count
-        dormant_value_usd = float(_sum(owned_off * industry.machine_value_usd_per_th))
-        dormant_j_th = float(_sum(owned_off * d.j_per_th))  # J/TH weighted by TH/s
-        state.floats[:4, i] = (  # the first four STATE_COLUMNS
-            active_th,
-            dormant_th,
-            dormant_value_usd,
-            dormant_j_th / dormant_th if dormant_th > 0 else np.nan,
+        nonminer, hosting = self.hosting.market.nonminer, self.hosting
+        self._day_floats.append(
+            (
+                chain.difficulty,
+                active_th,
+                r.btc_price_usd,
+                r.hashprice_usd_per_ph_day,
+                r.policy_rate,
+                d.deployed_th,
+                d.dormant_th,
+                d.scrapped_th,
+                self.ai_mw_in_service,
+                self.ai_mw_converting,
+                hosting.market.lease_index_usd_per_kw_month,
+                nonminer.delivered_mw,
+                nonminer.inventory_mw,
+                nonminer.pipeline_mw,
+                hosting.demand_mw,
+                chain.clock_s,
+                industry.construction.mw_under_construction,
+                industry.construction.mw_energized,
+            )
         )
-        state.columns["state_supply_btc"][i] = self.supply_sat / COIN_SAT
-        self.firm_th_by_step[i] = industry.firm_running_th
+        self._day_ints.append(
+            (
+                chain.height,
+                mined.blocks,
+                len(mined.retargets),
+                np.count_nonzero(industry.alive),
+                mined.subsidy_sat,
+                mined.fees_sat,
+                self.supply_sat,
+            )
+        )
+        self._th_rows.append(th_running.copy())  # the caller reuses its array
+        self._firm_th_rows.append(industry.firm_running_th)  # a new array every day
         if self.pools.moves_made != self._pool_moves_seen:  # a firm switched pool
             self._pool_members.append((i, self.pools.pool_of_firm.copy()))
             self._pool_moves_seen = self.pools.moves_made
+        self.steps_done = i + 1
+
+    def flush(self) -> None:
+        """Write the days kept since the last flush into the series, all at once.
+
+        Every number is the one computing each day alone gives, bit for bit: element-wise
+        operations on arrays of the days, and sums of each day's own terms (a row of a
+        C-ordered array, or the day's block gaps alone, each in numpy's pairwise order).
+        """
+        days = len(self._day_floats)
+        if not days:
+            return
+        first = self.steps_done - days
+        steps = slice(first, self.steps_done)
+        (
+            difficulty,
+            active_th,
+            btc_price,
+            hashprice,
+            policy_rate,
+            deployed_th,
+            mothballed_th,
+            scrapped_th,
+            ai_in_service,
+            ai_converting,
+            lease_index,
+            delivered,
+            inventory,
+            pipeline,
+            demand,
+            clock_s,
+            under_construction,
+            energized,
+        ) = np.array(self._day_floats).T
+        height, blocks, retargets, alive, subsidy_sat, fees_sat, supply_sat = np.array(
+            self._day_ints, dtype=np.int64
+        ).T
+        mean_gap, max_gap, over_1h, over_2h = self._gap_stats(days)
+        curtailed_th = deployed_th - active_th  # economics or a shock keep them off
+        floats = self._series.floats
+        for row, values in enumerate(
+            (
+                difficulty,
+                active_th / 1e6,  # hashrate_eh
+                mean_gap,
+                max_gap,
+                btc_price,
+                hashprice,
+                policy_rate,
+                subsidy_sat / COIN_SAT,
+                fees_sat / COIN_SAT,
+                active_th / 1e6,  # active_hashrate_eh
+                curtailed_th / 1e6,
+                mothballed_th / 1e6,
+                (curtailed_th + mothballed_th) / 1e6,  # dormant_hashrate_eh
+                scrapped_th / 1e6,
+                None,  # mean_power_price_usd_per_mwh: when billed (`_fill_power_prices`)
+                ai_in_service,
+                ai_converting,
+                lease_index,
+                delivered,
+                inventory,
+                pipeline,
+                demand,
+                # sec.schedule_slip_s: elapsed - 600 s per block
+                (clock_s - self.start_time_s)
+                - sec.TARGET_BLOCK_INTERVAL_S * (height - self.start_height).astype(float),
+                under_construction,
+                energized,  # new sites, since the start
+            )
+        ):
+            if values is not None:
+                floats[row, steps] = values
+        ints = self._series.ints
+        for row, values in enumerate((height, blocks, retargets, over_1h, over_2h, alive)):
+            ints[row, steps] = values
+        self._flush_security_state(steps, active_th)
+        self._state.columns["state_supply_btc"][steps] = supply_sat / COIN_SAT
+        self._firm_th_by_step[steps] = self._firm_th_rows
+        self._day_floats, self._day_ints, self._block_days = [], [], []
+        self._th_rows, self._firm_th_rows = [], []
+
+    def _gap_stats(self, days: int) -> tuple[np.ndarray, ...]:
+        """Per day kept: mean and max gap between blocks (NaN without blocks), gaps over 1 h, 2 h.
+
+        A day's first gap is from the tip before it; the days' gaps are one array, each
+        day's a slice of it.
+        """
+        mean_gap, max_gap = np.full(days, np.nan), np.full(days, np.nan)
+        over_1h, over_2h = np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64)
+        if not self._block_days:
+            return mean_gap, max_gap, over_1h, over_2h
+        rows, tips, times = zip(*self._block_days, strict=True)
+        rows, lengths = np.array(rows), np.array([len(t) for t in times])
+        starts = np.zeros(len(rows), dtype=np.int64)  # of each day's gaps in `gaps`
+        np.cumsum(lengths[:-1], out=starts[1:])
+        blocks = np.concatenate(times)
+        gaps = np.empty(len(blocks))
+        np.subtract(blocks[1:], blocks[:-1], out=gaps[1:])
+        gaps[starts] = blocks[starts] - np.array(tips)  # a day's first gap: from its tip
+        max_gap[rows] = np.maximum.reduceat(gaps, starts)  # the max is order-free
+        ends = (starts + lengths).tolist()
+        sums = [_sum(gaps[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)]
+        mean_gap[rows] = np.array(sums) / lengths  # what each day's gaps.mean() computes
+        over_1h[rows] = np.add.reduceat(gaps > 3600, starts, dtype=np.int64)
+        over_2h[rows] = np.add.reduceat(gaps > 7200, starts, dtype=np.int64)
+        return mean_gap, max_gap, over_1h, over_2h
+
+    def _flush_security_state(self, steps: slice, active_th: np.ndarray) -> None:
+        """Write the raw state the security measures read after the run, of the days kept.
+
+        The newest machines' price and J/TH are not state: `finish_metrics` looks them up.
+        """
+        d = self._day_arrays
+        owned_off = d.owned_th - np.array(self._th_rows)  # mothballed, curtailed or forced off
+        # sums of products, not dot products: BLAS would split a long vector over threads,
+        # and the last bits would depend on the machine's thread count
+        dormant_th = _sum(owned_off, axis=1)
+        dormant_value_usd = _sum(owned_off * self.industry.machine_value_usd_per_th, axis=1)
+        dormant_j_th = _sum(owned_off * d.j_per_th, axis=1)  # J/TH weighted by TH/s
+        dormant_j_per_th = np.full(len(dormant_th), np.nan)
+        np.divide(dormant_j_th, dormant_th, out=dormant_j_per_th, where=dormant_th > 0)
+        floats = self._state.floats
+        for row, values in enumerate((active_th, dormant_th, dormant_value_usd, dormant_j_per_th)):
+            floats[row, steps] = values  # the first four STATE_COLUMNS
 
     def _pool_th_by_step(self, n: int) -> np.ndarray:
         """Hashrate per pool of each of the first `n` steps, each with that step's pools."""
@@ -287,6 +405,7 @@ class Recorder:
 
     def _fill_power_prices(self) -> None:
         """Each day's mean power price, once its bills are settled (`Industry.days`)."""
+        self.flush()  # writes no power price: the days' own stay as filled
         steps, prices = self.industry.mean_power_prices()
         self.series.columns["mean_power_price_usd_per_mwh"][steps] = prices
 

@@ -130,7 +130,7 @@ def project_day(model: MiningModel, i: int) -> None:
     """The project's daily operations (step 2 and 4 of MiningModel.step) on day `i`."""
     industry = model.industry
     online = None if model.all_online[i] else model.online_share[i]
-    th_running = industry.operate_today(model.spot[i], online)
+    th_running = industry.operate_today(model.spot, i, online)
     industry.pay_rewards(REWARD_SAT, th_running)
     industry.bill_power_today(1)
 

@@ -85,3 +85,80 @@ def test_newest_machines_looked_up_after_the_run_are_what_the_industry_quoted_ea
     assert len(set(j_per_th)) == 2  # the newest generation changed during the run
     assert (state["state_new_price_usd_per_th"] == price).all()
     assert (state["state_new_j_per_th"] == j_per_th).all()
+
+
+class EagerDays:
+    """The recorder's daily numbers computed on the day itself, from the state as it is."""
+
+    def __init__(self, model: MiningModel):
+        self.model, self.rows = model, []
+        record_day = model.recorder.record_day
+
+        def record_and_compute(i, mined, tip_before_s, th_running, active_th=None):
+            record_day(i, mined, tip_before_s, th_running, active_th)
+            self.rows.append(self.compute(mined, tip_before_s, th_running))
+
+        model.recorder.record_day = record_and_compute
+
+    def compute(self, mined, tip_before_s: float, th_running: np.ndarray) -> dict[str, float]:
+        industry, chain = self.model.industry, self.model.chain
+        d = industry.daily()
+        owned_off = d.owned_th - th_running
+        dormant_th = float(np.add.reduce(owned_off))
+        gaps = np.diff(np.concatenate(([tip_before_s], mined.timestamps)))
+        active_th = float(np.add.reduce(th_running))
+        return {
+            "hashrate_eh": active_th / 1e6,
+            "dormant_hashrate_eh": ((d.deployed_th - active_th) + d.dormant_th) / 1e6,
+            "mean_block_interval_s": float(gaps.mean()) if mined.blocks else np.nan,
+            "max_block_interval_s": float(gaps.max()) if mined.blocks else np.nan,
+            "gaps_over_1h": int((gaps > 3600).sum()),
+            "gaps_over_2h": int((gaps > 7200).sum()),
+            "height": chain.height,
+            "state_dormant_th": dormant_th,
+            "state_dormant_value_usd": float(
+                np.add.reduce(owned_off * industry.machine_value_usd_per_th)
+            ),
+            "state_dormant_j_per_th": (
+                float(np.add.reduce(owned_off * d.j_per_th)) / dormant_th
+                if dormant_th > 0
+                else np.nan
+            ),
+            "firm_th": industry.firm_running_th.copy(),
+        }
+
+
+def test_days_written_at_once_equal_each_day_computed_on_its_day():
+    """Days kept and written later hold what each day computes alone, bit for bit.
+
+    A mass exodus over four month ends: machines revalued, mothballed and scrapped.
+    """
+    model = MiningModel("mass_exodus", seed=2, **{"run.end_date": "2026-04-30"})
+    eager = EagerDays(model)
+    while model.running:
+        model.step()
+    recorder = model.recorder
+    columns = recorder.series.columns | recorder.state.columns
+    for name in eager.rows[0]:
+        if name == "firm_th":
+            continue
+        expected = np.array([row[name] for row in eager.rows])
+        np.testing.assert_array_equal(columns[name], expected, err_msg=name)
+    firm_th = np.array([row["firm_th"] for row in eager.rows])
+    np.testing.assert_array_equal(recorder.firm_th_by_step, firm_th)
+    assert (columns["state_dormant_th"] > 0).all()  # the machine values count every day
+    assert (columns["gaps_over_1h"] > 0).any()
+
+
+def test_tables_read_mid_run_see_every_day_recorded(short_model):
+    """The series read after each step has its row; the rows equal a run read at its end."""
+    for i in range(40):
+        short_model.step()
+        assert short_model.recorder.series.columns["height"][i] == short_model.chain.height
+        assert len(short_model.model_table()) == i + 1
+    while short_model.running:
+        short_model.step()
+    read_at_end = MiningModel("baseline_2026", seed=1, **{"run.end_date": "2026-03-31"})
+    while read_at_end.running:
+        read_at_end.step()
+    pd.testing.assert_frame_equal(short_model.model_table(), read_at_end.model_table())

@@ -5,8 +5,10 @@ at a mining site), a site's contract terms, owner and take-or-pay MW: these chan
 when a machine or a site changes state, owner or contract, which happens at month ends
 through `Industry`. `Industry` builds a `DailyArrays` on the first daily operation after
 such a change, so each day is a handful of array operations over these, written into
-buffers allocated with them. The power bills of the days operated wait in a `DayBook`
-until they are read (at month ends, in a run): all of them are then billed at once.
+buffers allocated with them; the spot prices being known ahead, every site's prices and
+every vintage's power cost are computed for all its free rows of days at once. The power
+bills of the days operated wait in a `DayBook` until they are read (at month ends, in a
+run): all of them are then billed at once.
 """
 
 from __future__ import annotations
@@ -104,39 +106,70 @@ class DailyArrays:
         self.spot_rows = np.zeros((days, n_sites))
         self.price_rows = np.zeros((days, 2, n_sites))  # used MWh billed at, marginal; USD/MWh
         self.share_rows = np.zeros((days, n_vintages))  # share running: multiplied, not cast
+        self.cost_rows = np.zeros((days, n_vintages))  # USD per TH/s-day running; NaN: may not
+        # `_price_days` wrote rows [0, _rows_priced) from `_priced_path`, row 0 its step
+        # `_priced_first_step` (the step of row j is that + j)
+        self._rows_priced, self._priced_path, self._priced_first_step = 0, None, 0
         self.runs = np.zeros(n_vintages)  # 1.0 or 0.0, on days a region is offline
         self.th_running = np.zeros(n_vintages)  # today's, overwritten every day
         self._hashprice_th = np.zeros(())  # hashprice per TH/s today, a 0-d array
         self._settle_scratch: tuple[np.ndarray, ...] | None = None  # `_settle_buffers`
 
     def operate(
-        self, spot_by_region: np.ndarray, online_by_region: np.ndarray | None, hashprice: float
+        self,
+        spot_by_step_region: np.ndarray,
+        step: int,
+        online_by_region: np.ndarray | None,
+        hashprice: float,
     ) -> np.ndarray:
-        """Today's site prices and running hashrate; returns TH/s running per vintage.
+        """Step `step`'s running hashrate; returns TH/s running per vintage.
 
-        Writes the next free row of `spot_rows`, `price_rows` (per site: the contract's
-        billed and marginal price) and `share_rows` (per vintage: the share running, 1.0
-        or 0.0 unless `online_by_region` is given), which `keep_day` keeps for `settle`.
-        A vintage runs where it may and its margin over the marginal price is positive
-        (`Industry.running_mask`), times its region's online share.
+        Uses the next free row of `spot_rows`, `price_rows` (per site: the contract's
+        billed and marginal price) and `cost_rows` (per vintage: power cost per TH/s-day of
+        running), written by `_price_days`, and writes that row of `share_rows` (per
+        vintage: the share running, 1.0 or 0.0 unless `online_by_region` is given), which
+        `keep_day` keeps for `settle`. A vintage runs where it may and its margin over the
+        marginal price is positive (`Industry.running_mask`), times its region's online
+        share.
         """
         j = self.days_kept
-        spot = spot_by_region.take(self.region, out=self.spot_rows[j])
-        prices = self.price_rows[j]
-        np.multiply(spot, self.price_mul, out=prices)
-        np.divide(prices, self.price_div, out=prices)
-        np.add(prices, self.price_add, out=prices)
-        cost = prices[1].take(self.site_of_vintage)  # ndarray.take: faster than [index]
-        np.multiply(self.k_run, cost, out=cost)
+        if (
+            j >= self._rows_priced
+            or self._priced_path is not spot_by_step_region
+            or self._priced_first_step + j != step
+        ):
+            self._price_days(spot_by_step_region, step)
         self._hashprice_th[...] = hashprice / 1000.0
         share = self.share_rows[j]
         if online_by_region is None:  # the share running is 0 or 1: th * 1.0 is th
-            np.less(cost, self._hashprice_th, out=share)
+            np.less(self.cost_rows[j], self._hashprice_th, out=share)
         else:
-            np.less(cost, self._hashprice_th, out=self.runs)
+            np.less(self.cost_rows[j], self._hashprice_th, out=self.runs)
             np.multiply(self.runs, online_by_region.take(self.vintage_region), out=share)
         np.multiply(self.th, share, out=self.th_running)
         return self.th_running
+
+    def _price_days(self, spot_by_step_region: np.ndarray, step: int) -> None:
+        """Site prices and vintage costs of the free rows from step `step` on, at once.
+
+        A read-only path (the model's) prices every free row ahead, each row what pricing
+        its day alone gives (element-wise operations); a writable one only today's row,
+        since its later rows may still change.
+        """
+        j = self.days_kept
+        ahead = len(self.hours_rows) - j if not spot_by_step_region.flags.writeable else 1
+        rows = slice(j, j + min(ahead, len(spot_by_step_region) - step))
+        spot = spot_by_step_region[step : step + rows.stop - j]
+        spot = spot.take(self.region, axis=1, out=self.spot_rows[rows])
+        prices = self.price_rows[rows]
+        np.multiply(spot[:, None, :], self.price_mul, out=prices)
+        np.divide(prices, self.price_div, out=prices)
+        np.add(prices, self.price_add, out=prices)
+        cost = self.cost_rows[rows]
+        prices[:, 1].take(self.site_of_vintage, axis=1, out=cost)
+        np.multiply(self.k_run, cost, out=cost)
+        self._priced_path, self._priced_first_step = spot_by_step_region, step - j
+        self._rows_priced = rows.stop
 
     @property
     def full(self) -> bool:

@@ -328,19 +328,23 @@ class Industry:
         return d.may_run & (margin > 0)
 
     def operate_today(
-        self, spot_by_region: np.ndarray, online_by_region: np.ndarray | None
+        self,
+        spot_by_step_region: np.ndarray,
+        step: int,
+        online_by_region: np.ndarray | None,
     ) -> np.ndarray:
-        """Today's site prices and running vintages in one pass; TH/s running per vintage.
+        """Step `step`'s running vintages at its row of the spot paths; TH/s running each.
 
         `online_by_region` None: every region fully online. A vintage runs where it may
         (`running_mask`) times its region's online share; `running_th_total` is the sum, and
-        `bill_power_today` bills what ran. The array returned is reused the next day.
+        `bill_power_today` bills what ran. The array returned is reused the next day. A
+        read-only `spot_by_step_region` (the model's) has the days ahead priced at once.
         """
         d = self.daily()
         if d.full:  # every row of its days is waiting to be billed
             self.days.settle()
         hashprice = self.readings.hashprice_usd_per_ph_day
-        th_running = d.operate(spot_by_region, online_by_region, hashprice)
+        th_running = d.operate(spot_by_step_region, step, online_by_region, hashprice)
         self.running_th_total = float(np.add.reduce(th_running))  # th_running.sum()
         return th_running
 

@@ -223,10 +223,12 @@ def spot_price_paths(
     """Spot prices (USD/MWh), shape (n_steps, n_regions), columns in the order of `regions`.
 
     Regions draw from `rng` one after another (n normals, then n uniforms each), so adding a
-    region at the end leaves the paths of the others unchanged.
+    region at the end leaves the paths of the others unchanged. Read-only: the daily
+    operations price the days ahead from it (`DailyArrays.operate`).
     """
     days = as_day_dates(dates, dt_days)
     out = np.empty((days.size, len(regions)))
     for j, region in enumerate(regions):
         out[:, j] = _region_path(region, days, dt_days, rng)
+    out.flags.writeable = False
     return out

@@ -13,6 +13,7 @@ import pytest
 
 import abm
 import abm.agents.daily as daily
+from abm.markets.economics import power_cost_usd_per_th_day
 from abm.recorder import SECURITY_COLUMNS
 
 
@@ -80,3 +81,68 @@ def test_billed_days_keep_cash_flows_balanced_mid_month(short_model):
     outflows = sum(flows[name] for name in abm.ledger.OUTFLOWS)
     assert flows["power_cost_usd"].sum() > 0
     np.testing.assert_allclose(ledger.cash_usd - cash_start, inflows - outflows, atol=1e-6)
+
+
+def expected_day(model: abm.MiningModel, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """TH/s running per vintage on `step`, and the power cost per TH/s-day where one may run.
+
+    From the step's own spot prices and the tables now.
+    """
+    industry = model.industry
+    d = industry.daily()
+    marginal = industry.marginal_power_usd_per_mwh(model.spot[step])
+    share = industry.running_mask(marginal) * 1.0
+    if not model.all_online[step]:
+        share *= model.online_share[step][d.vintage_region]
+    cost = power_cost_usd_per_th_day(d.j_per_th, marginal[d.site])
+    return industry.fleet.th * share, cost[d.may_run]
+
+
+@pytest.mark.parametrize("vintage_days_kept", [1, 7 * 1000, daily.VINTAGE_DAYS_KEPT])
+def test_days_priced_ahead_run_what_each_days_own_prices_say(vintage_days_kept, monkeypatch):
+    """Costs priced for the days ahead, across bills, month ends and new tables, are each day's.
+
+    China 2021 (regions offline) from March to July, every day checked.
+    """
+    monkeypatch.setattr(daily, "VINTAGE_DAYS_KEPT", vintage_days_kept)
+    model = abm.MiningModel("china_2021", seed=3, **{"run.end_date": "2021-07-31"})
+    industry, checked = model.industry, []
+    operate_today = industry.operate_today
+
+    def operate_and_check(spot_by_step_region, step, online_by_region):
+        th_running = operate_today(spot_by_step_region, step, online_by_region)
+        d = industry.daily()
+        expected_th, expected_cost = expected_day(model, step)
+        np.testing.assert_array_equal(th_running, expected_th)
+        np.testing.assert_array_equal(d.cost_rows[d.days_kept][d.may_run], expected_cost)
+        checked.append(step)
+        return th_running
+
+    industry.operate_today = operate_and_check
+    while model.running:
+        model.step()
+    assert checked == list(range(model.n_steps))
+    assert not model.all_online.all() and model.spot.flags.writeable is False
+
+
+def test_a_writable_spot_path_is_priced_one_day_at_a_time(short_model):
+    """A path that may still change is read on its day: a change to tomorrow counts.
+
+    Day 0 on the model's read-only path (days ahead priced from it), day 1 on another path,
+    day 2 on that path changed after day 1.
+    """
+    model = short_model
+    industry = model.industry
+    spot = model.spot.copy()  # writable
+    spot[1:] *= 10.0  # power 10x dearer from day 1 on: fewer vintages run
+    model.readings.hashprice_usd_per_ph_day = 50.0  # some vintages run, some not
+    industry.operate_today(model.spot, 0, None)
+    industry.bill_power_today(1)
+    for step in (1, 2):
+        th_running = industry.operate_today(spot, step, None)
+        industry.bill_power_today(1)
+        marginal = industry.marginal_power_usd_per_mwh(spot[step])
+        running = industry.fleet.th * industry.running_mask(marginal)
+        np.testing.assert_array_equal(th_running, running)
+        assert 0 < th_running.sum() < industry.fleet.th.sum()
+        spot[2] *= 0.5

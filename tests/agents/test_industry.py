@@ -337,7 +337,7 @@ def operate_one_step(industry, spot_by_region, runs: bool, dt_days: int) -> None
     On: hashprice far above any power cost. Off: hashprice 0, so no margin is positive.
     """
     industry.readings.hashprice_usd_per_ph_day = 1e9 if runs else 0.0
-    industry.operate_today(spot_by_region, None)
+    industry.operate_today(spot_by_region[None], 0, None)  # a path of one step
     industry.bill_power_today(dt_days)
 
 
