@@ -53,6 +53,22 @@ class SiteReview:
     contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
 
 
+class FirmView:
+    """What a firm's decisions read of its own rows, kept until they change.
+
+    `Industry.tables_changed(firm)` forgets it; a month end's revaluation forgets
+    `machines_usd`. None: not computed since.
+    """
+
+    __slots__ = ("free_mw", "machines_usd", "rows", "sites_mw")
+
+    def __init__(self) -> None:
+        self.rows: dict[int, np.ndarray] = {}  # by MachineState (`machine_rows`)
+        self.free_mw: dict[int, float] | None = None  # `free_mw_by_site`
+        self.sites_mw: float | None = None  # MW of sites not hosting AI (`assets_usd`)
+        self.machines_usd: float | None = None  # machines not scrapped, at value
+
+
 class Industry:
     """Firms' assets and balance sheets as arrays, with the operations that change them.
 
@@ -99,14 +115,55 @@ class Industry:
         self._newest = None  # (from, until, newest_generation(), last date asked): [from, until)
         self._new_price = None  # (generation, date, hashprice, its list price)
         self._sites_of = self._machines_of = None  # RowsByOwner, once placed
+        self._views: dict[int, FirmView] = {}  # per firm, until its rows change
 
-    def tables_changed(self) -> None:
+    def tables_changed(self, firm: int | None = None) -> None:
         """Machines or sites changed: the daily constants are gathered again on next use.
 
-        Every transition through this class calls it; call it after writing the tables
-        directly (the AI hosting round sets site modes).
+        `firm`: only that firm's rows changed (its `FirmView` is forgotten); None: any
+        rows may have (every view is). Every transition through this class calls it; call
+        it after writing the tables directly.
         """
         self._daily = None
+        if firm is None:
+            self._views.clear()
+        else:
+            self._views.pop(firm, None)
+
+    def _view(self, firm: int) -> FirmView:
+        """The firm's `FirmView`; empty if its rows changed since it was last filled."""
+        view = self._views.get(firm)
+        if view is None:
+            view = self._views[firm] = FirmView()
+        return view
+
+    def fill_views(self) -> None:
+        """Every firm's `FirmView` at once, as the quarterly reviews read them all.
+
+        Their rows by state and free MW (assets stay to be summed on first use); the same
+        numbers, bit for bit, as each firm's own (`machine_rows`, `free_mw_by_site`): rows
+        ascending, each site's deployed MW summed in row order (every deployed vintage is
+        at a site of its owner).
+        """
+        s, f, n = self.sites, self.fleet, self.n_firms
+        views = [FirmView() for _ in range(n)]
+        owned = f.firm >= 0
+        for state in (MachineState.DEPLOYED, MachineState.DORMANT):
+            rows = np.flatnonzero(owned & (f.state == state))
+            firms = f.firm[rows]
+            rows = rows[np.argsort(firms, kind="stable")]
+            ends = np.bincount(firms, minlength=n).cumsum().tolist()
+            for view, start, end in zip(views, [0, *ends], ends, strict=False):
+                view.rows[state] = rows[start:end]
+        deployed = np.flatnonzero(f.state == MachineState.DEPLOYED)
+        deployed_mw = np.bincount(f.site[deployed], f.power_mw(deployed), s.n)
+        free_mw = (s.gross_mw - deployed_mw).tolist()
+        for view in views:
+            view.free_mw = {}
+        for site, (firm, mode) in enumerate(zip(s.firm.tolist(), s.mode.tolist(), strict=True)):
+            if firm >= 0 and mode == Mode.MINING:
+                views[firm].free_mw[site] = free_mw[site]
+        self._views = dict(enumerate(views))
 
     def daily(self) -> DailyArrays:
         """The daily operations' constants as of the last change of the tables."""
@@ -259,7 +316,7 @@ class Industry:
         sites = self.sites.extend(rows)
         for columns, site in zip(rows, sites, strict=True):
             self._sites_of.add(columns["firm"], site)
-        self.tables_changed()
+            self.tables_changed(columns["firm"])
         return sites
 
     # --- rows of one firm ------------------------------------------------------------
@@ -268,19 +325,31 @@ class Industry:
         return self._sites_of.of(firm)
 
     def machine_rows(self, firm: int, state: int | None = None) -> np.ndarray:
-        """Indices of a firm's vintages, ascending, optionally only those in `state`."""
+        """Indices of a firm's vintages, ascending, optionally only those in `state` (read only)."""
         rows = self._machines_of.of(firm)
-        return rows if state is None else rows[self.fleet.state[rows] == state]
+        if state is None:
+            return rows
+        view = self._view(firm)
+        in_state = view.rows.get(state)
+        if in_state is None:
+            in_state = view.rows[state] = rows[self.fleet.state[rows] == state]
+        return in_state
 
     def free_mw_by_site(self, firm: int) -> dict[int, float]:
-        """A firm's mining sites, ascending, with the MW their deployed machines leave free."""
-        s, f = self.sites, self.fleet
-        sites = self.site_rows(firm)
-        rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
-        deployed = np.bincount(sites.searchsorted(f.site[rows]), f.power_mw(rows), len(sites))
-        mining = s.mode[sites] == Mode.MINING
-        free = (s.gross_mw[sites] - deployed)[mining]
-        return dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
+        """A firm's mining sites, ascending, with the MW their deployed machines leave free.
+
+        A new dict each call: the caller may spend the MW in it.
+        """
+        view = self._view(firm)
+        if view.free_mw is None:
+            s, f = self.sites, self.fleet
+            sites = self.site_rows(firm)
+            rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
+            deployed = np.bincount(sites.searchsorted(f.site[rows]), f.power_mw(rows), len(sites))
+            mining = s.mode[sites] == Mode.MINING
+            free = (s.gross_mw[sites] - deployed)[mining]
+            view.free_mw = dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
+        return dict(view.free_mw)
 
     # --- power prices by site ---------------------------------------------------------
     def marginal_power_usd_per_mwh(self, spot_by_region: np.ndarray) -> np.ndarray:
@@ -446,6 +515,8 @@ class Industry:
             self.readings.hashprice_usd_per_ph_day,
             float(self.region_mean_usd_per_mwh.mean()),
         )
+        for view in self._views.values():
+            view.machines_usd = None
 
     def site_j_per_th(self) -> np.ndarray:
         """Per site: TH-weighted J/TH of its deployed machines (newest generation if none)."""
@@ -460,7 +531,8 @@ class Industry:
         """Per-site costs and efficiencies as of now, read by every firm's quarterly review.
 
         A PPA's price holds until its end and renews at `ppa_renewal_usd_per_mwh` after, the
-        same rule `renew_expired_ppas` applies when the day comes.
+        same rule `renew_expired_ppas` applies when the day comes. Fills every firm's view
+        (`fill_views`): each firm's review reads its own.
         """
         s, r = self.sites, self.readings
         cash = self.expected_cash_cost_usd_per_mwh()
@@ -469,6 +541,7 @@ class Industry:
         renewal = np.where(is_ppa, self.ppa_renewal_usd_per_mwh() + opex, cash)
         steps_left = np.maximum(s.contract_end_step - r.step_index, 0)
         years_left = np.where(is_ppa, steps_left * r.dt_days / DAYS_PER_YEAR, np.inf)
+        self.fill_views()
         return SiteReview(
             self.expected_marginal_cost_usd_per_mwh(),
             self.site_j_per_th(),
@@ -492,10 +565,9 @@ class Industry:
     def _move(self, row: int, state: int, site: int, kind: str) -> None:
         f = self.fleet
         f.state[row], f.site[row] = state, site
-        self.tables_changed()
-        self.events.add(
-            kind, int(f.firm[row]), th=float(f.th[row]), generation=int(f.generation[row])
-        )
+        firm = int(f.firm[row])
+        self.tables_changed(firm)
+        self.events.add(kind, firm, th=float(f.th[row]), generation=int(f.generation[row]))
 
     def sell_machines(self, row: int) -> None:
         """A firm sells a vintage to the secondary market; they become market inventory."""
@@ -505,7 +577,7 @@ class Industry:
         self.ledger.receive(firm, "asset_sales_usd", usd)
         f.firm[row], f.site[row], f.state[row] = MARKET, NO_SITE, MachineState.DORMANT
         self._machines_of.move(np.array([row]), firm, MARKET)
-        self.tables_changed()
+        self.tables_changed(firm)
         self.events.add("asic_sale", firm, th=float(f.th[row]), usd=usd)
 
     def buy_machines(
@@ -523,7 +595,7 @@ class Industry:
             value_usd_per_th=usd_per_th,  # at cost until the month end revalues it
         )
         self._machines_of.add(firm, row)
-        self.tables_changed()
+        self.tables_changed(firm)
         self.ledger.pay(firm, "capex_usd", th * usd_per_th)
         self.events.add("asic_purchase", firm, th=th, usd=th * usd_per_th, generation=generation)
 
@@ -555,7 +627,7 @@ class Industry:
     def set_site_mode(self, site: int, mode: int) -> None:
         """A site starts mining, converting or hosting AI (the AI round decides which)."""
         self.sites.mode[site] = mode
-        self.tables_changed()
+        self.tables_changed(int(self.sites.firm[site]))
 
     def upgrade_readiness(self, site: int, readiness: float, usd: float) -> None:
         """Invest ahead in cooling and electrical work that raises a site's AI readiness."""
@@ -642,20 +714,24 @@ class Industry:
         firm's few numbers costs more than the arithmetic.
         """
         s, f, ledger = self.sites, self.fleet, self.ledger
-        sites = self.site_rows(firm)
-        modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
-        sites_mw = numpy_sum(
-            [mw for mw, mode in zip(gross_mw, modes, strict=True) if mode != Mode.AI_HOSTING]
-        )
-        rows = self.machine_rows(firm)
-        if MachineState.SCRAPPED in f.state[rows].tolist():  # scrapped: worth nothing
-            rows = rows[f.state[rows] != MachineState.SCRAPPED]
-        machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
+        view = self._view(firm)
+        if view.sites_mw is None:
+            sites = self.site_rows(firm)
+            modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
+            view.sites_mw = numpy_sum(
+                [mw for mw, mode in zip(gross_mw, modes, strict=True) if mode != Mode.AI_HOSTING]
+            )
+        if view.machines_usd is None:
+            rows = self.machine_rows(firm)
+            if MachineState.SCRAPPED in f.state[rows].tolist():  # scrapped: worth nothing
+                rows = rows[f.state[rows] != MachineState.SCRAPPED]
+            machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
+            view.machines_usd = float(machines)
         return self._assets_usd(
-            sites_mw,
+            view.sites_mw,
             float(self.construction.usd_by_firm[firm]),
             float(self.ai_value_usd[firm]),
-            float(machines),
+            view.machines_usd,
             float(ledger.btc_sat[firm]),
             max(float(ledger.cash_usd[firm]), 0.0),
         )
