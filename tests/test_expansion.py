@@ -116,6 +116,29 @@ def test_the_payback_pretest_rejects_only_sites_the_build_rule_rejects(
         assert site_mw_to_build(rich, 0.0, firm_payback, 1e12, 0.5, params) == 0.0
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    hashprice=st.floats(0.0, 200.0),
+    j_per_th=st.floats(5.0, 40.0),
+    usd_per_th=st.floats(0.0, 60.0),
+    costs=st.lists(
+        st.floats(-50.0, 300.0) | st.sampled_from([0.0, -0.0, np.nan, np.inf]), max_size=12
+    ),
+)
+def test_payback_for_an_array_of_costs_is_each_costs_payback_bit_for_bit(
+    hashprice, j_per_th, usd_per_th, costs
+):
+    """Every site's payback at once (`SiteReview`) is each site's, bit for bit.
+
+    inf where machines earn nothing, NaN where the cost is NaN.
+    """
+    costs = np.array(costs, dtype=float)
+    each = [machines_payback_months(hashprice, j_per_th, usd_per_th, c) for c in costs]
+    at_once = machines_payback_months(hashprice, j_per_th, usd_per_th, costs)
+    np.testing.assert_array_equal(at_once, np.array(each, dtype=float))
+    assert at_once.tobytes() == np.array(each, dtype=float).tobytes()
+
+
 def test_a_site_is_sized_by_cash_for_the_unborrowed_site_and_its_machines():
     """Half the site borrowed: 250k + 1.5M USD of cash a MW, so 35 M$ buy 20 MW.
 

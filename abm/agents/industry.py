@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from abm.agents.daily import DailyArrays, DayBook
-from abm.agents.expansion import Build, Pipeline, closing_month
+from abm.agents.expansion import Build, Pipeline, closing_month, machines_payback_months
 from abm.agents.finance import DebtBook, FinanceParams
 from abm.agents.fleet import (
     MARKET,
@@ -51,6 +51,8 @@ class SiteReview:
     cash_cost_usd_per_mwh: np.ndarray  # what mining a MWh costs under the contract, plus opex
     renewal_cost_usd_per_mwh: np.ndarray  # the same once a PPA has ended and renewed
     contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
+    new_machines_payback_months: np.ndarray  # newest machines at list price, at cost_usd_per_mwh
+    losing_rows: dict[int, list[int]]  # per firm: deployed vintages whose margin is < 0
 
 
 class FirmView:
@@ -531,8 +533,10 @@ class Industry:
         """Per-site costs and efficiencies as of now, read by every firm's quarterly review.
 
         A PPA's price holds until its end and renews at `ppa_renewal_usd_per_mwh` after, the
-        same rule `renew_expired_ppas` applies when the day comes. Fills every firm's view
-        (`fill_views`): each firm's review reads its own.
+        same rule `renew_expired_ppas` applies when the day comes. The vintages losing money
+        at `cost_usd_per_mwh` and the expected hashprice are those deployed now (a firm's
+        machines move only in its own fleet review). Fills every firm's view (`fill_views`):
+        each firm's review reads its own.
         """
         s, r = self.sites, self.readings
         cash = self.expected_cash_cost_usd_per_mwh()
@@ -542,12 +546,25 @@ class Industry:
         steps_left = np.maximum(s.contract_end_step - r.step_index, 0)
         years_left = np.where(is_ppa, steps_left * r.dt_days / DAYS_PER_YEAR, np.inf)
         self.fill_views()
+        cost = self.expected_marginal_cost_usd_per_mwh()
+        _, gen = self.newest_generation()
+        payback = machines_payback_months(
+            r.hashprice_expectation_usd_per_ph_day,
+            gen.j_per_th,
+            self.new_price_usd_per_th(gen),
+            cost,
+        )
+        f = self.fleet
+        deployed = np.flatnonzero(f.state == MachineState.DEPLOYED)
+        margin = econ.margin_usd_per_th_day(
+            r.hashprice_expectation_usd_per_ph_day, f.j_per_th[deployed], cost[f.site[deployed]]
+        )
+        losing = deployed[margin < 0]
+        losing_rows = {}
+        for firm, row in zip(f.firm[losing].tolist(), losing.tolist(), strict=True):
+            losing_rows.setdefault(firm, []).append(row)
         return SiteReview(
-            self.expected_marginal_cost_usd_per_mwh(),
-            self.site_j_per_th(),
-            cash,
-            renewal,
-            years_left,
+            cost, self.site_j_per_th(), cash, renewal, years_left, payback, losing_rows
         )
 
     def mothball(self, row: int) -> None:

@@ -265,14 +265,10 @@ class Miner(mesa.Agent):
     def review_fleet(self, review: SiteReview) -> None:
         """Mothball machines that lose money, scrap old ones, redeploy or buy to fill MW."""
         industry, policy = self.industry, self.rules.fleet
-        fleet, i = industry.fleet, self.index
+        i = self.index
         hashprice = self.readings.hashprice_expectation_usd_per_ph_day
         cost_per_mwh = review.cost_usd_per_mwh
-        deployed = industry.machine_rows(i, MachineState.DEPLOYED)
-        margin = margin_usd_per_th_day(
-            hashprice, fleet.j_per_th[deployed], cost_per_mwh[fleet.site[deployed]]
-        )
-        for row in deployed[margin < 0]:
+        for row in review.losing_rows.get(i, ()):
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
         if len(dormant):  # most firms store nothing
@@ -283,7 +279,7 @@ class Miner(mesa.Agent):
         free_mw = industry.free_mw_by_site(i)
         for row in dormant:
             self._redeploy(row, free_mw, hashprice, cost_per_mwh)
-        self._buy_new(free_mw, hashprice, cost_per_mwh)
+        self._buy_new(free_mw, cost_per_mwh, review.new_machines_payback_months)
 
     def review_expansion(self) -> None:
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
@@ -350,10 +346,11 @@ class Miner(mesa.Agent):
                 free_mw[site] -= power_mw
                 return
 
-    def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
+    def _buy_new(self, free_mw: dict, cost: np.ndarray, payback_months: np.ndarray) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's.
 
-        Sites with room are filled cheapest power first while the budget lasts.
+        Sites with room are filled cheapest power first while the budget lasts;
+        `payback_months` per site is the newest machines' at their list price (`SiteReview`).
         """
         room_mw = [(site, mw) for site, mw in free_mw.items() if mw > 0]
         if not room_mw:  # a full fleet: its cash need not be read
@@ -368,8 +365,9 @@ class Miner(mesa.Agent):
         for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
             if budget <= 0:  # spent: it never grows
                 break
-            payback = machines_payback_months(hashprice, gen.j_per_th, price_th, cost[site])
-            if payback > self.payback_months:  # inf where the machines would lose money
+            if (
+                payback_months[site] > self.payback_months
+            ):  # inf where the machines would lose money
                 continue
             th = min(mw * 1e6 / gen.j_per_th, budget / price_th)
             if th * gen.j_per_th * 1e-6 < 0.05:  # below 50 kW: not worth an order

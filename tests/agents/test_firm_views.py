@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import abm
 from abm.agents.fleet import MachineState, Mode
 from abm.agents.industry import Industry
+from abm.markets.economics import margin_usd_per_th_day
 
 OPS = (
     "mothball",
@@ -142,3 +143,30 @@ def test_free_mw_is_a_new_dict_each_call():
     site, mw = next(iter(free.items()))
     free[site] -= 1.0
     assert industry.free_mw_by_site(0)[site] == mw
+
+
+def test_the_reviews_losing_vintages_are_each_firms_deployed_ones_with_negative_margin(
+    short_stepped,
+):
+    """`SiteReview.losing_rows`, found for all firms at once, are each firm's own.
+
+    Per firm: the deployed vintages its margin test at the review's costs finds losing.
+    """
+    industry = short_stepped.model.industry
+    hashprice = industry.readings.hashprice_expectation_usd_per_ph_day
+    industry.readings.hashprice_expectation_usd_per_ph_day = 0.6 * hashprice  # some lose
+    try:
+        review = industry.site_review()
+    finally:
+        industry.readings.hashprice_expectation_usd_per_ph_day = hashprice
+    f = industry.fleet
+    expected = {}
+    for firm in range(industry.n_firms):
+        rows = rows_from_scratch(industry, firm, MachineState.DEPLOYED)
+        margin = margin_usd_per_th_day(
+            0.6 * hashprice, f.j_per_th[rows], review.cost_usd_per_mwh[f.site[rows]]
+        )
+        if (margin < 0).any():
+            expected[firm] = rows[margin < 0].tolist()
+    assert 0 < sum(map(len, expected.values())) < len(f.th)
+    assert review.losing_rows == expected
