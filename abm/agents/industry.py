@@ -58,16 +58,23 @@ class SiteReview:
 class FirmView:
     """What a firm's decisions read of its own rows, kept until they change.
 
-    `Industry.tables_changed(firm)` forgets it; a month end's revaluation forgets
+    A change of its sites forgets all of it (`Industry.tables_changed(firm)`), a change of
+    its machines what depends on them (`forget_machines`), a month end's revaluation
     `machines_usd`. None: not computed since.
     """
 
-    __slots__ = ("free_mw", "machines_usd", "rows", "sites_mw")
+    __slots__ = ("ai_sites", "free_mw", "machines_usd", "regions", "rows", "sites_mw")
 
     def __init__(self) -> None:
+        self.sites_mw: float | None = None  # MW of sites not hosting AI (`assets_usd`)
+        self.regions: list[int] | None = None  # `site_regions`
+        self.ai_sites: list[int] | None = None  # `ai_suitable_site_rows`
+        self.forget_machines()
+
+    def forget_machines(self) -> None:
+        """The firm's machines changed: what depends on them is computed again."""
         self.rows: dict[int, np.ndarray] = {}  # by MachineState (`machine_rows`)
         self.free_mw: dict[int, float] | None = None  # `free_mw_by_site`
-        self.sites_mw: float | None = None  # MW of sites not hosting AI (`assets_usd`)
         self.machines_usd: float | None = None  # machines not scrapped, at value
 
 
@@ -132,6 +139,13 @@ class Industry:
         else:
             self._views.pop(firm, None)
 
+    def _machines_changed(self, firm: int) -> None:
+        """Only the firm's machines changed: `tables_changed` keeping its sites' answers."""
+        self._daily = None
+        view = self._views.get(firm)
+        if view is not None:
+            view.forget_machines()
+
     def _view(self, firm: int) -> FirmView:
         """The firm's `FirmView`; empty if its rows changed since it was last filled."""
         view = self._views.get(firm)
@@ -142,13 +156,13 @@ class Industry:
     def fill_views(self) -> None:
         """Every firm's `FirmView` at once, as the quarterly reviews read them all.
 
-        Their rows by state and free MW (assets stay to be summed on first use); the same
-        numbers, bit for bit, as each firm's own (`machine_rows`, `free_mw_by_site`): rows
-        ascending, each site's deployed MW summed in row order (every deployed vintage is
-        at a site of its owner).
+        Their rows by state and free MW (the rest as kept, or computed on first use); the
+        same numbers, bit for bit, as each firm's own (`machine_rows`, `free_mw_by_site`):
+        rows ascending, each site's deployed MW summed in row order (every deployed
+        vintage is at a site of its owner).
         """
         s, f, n = self.sites, self.fleet, self.n_firms
-        views = [FirmView() for _ in range(n)]
+        views = [self._view(firm) for firm in range(n)]
         owned = f.firm >= 0
         for state in (MachineState.DEPLOYED, MachineState.DORMANT):
             rows = np.flatnonzero(owned & (f.state == state))
@@ -165,7 +179,6 @@ class Industry:
         for site, (firm, mode) in enumerate(zip(s.firm.tolist(), s.mode.tolist(), strict=True)):
             if firm >= 0 and mode == Mode.MINING:
                 views[firm].free_mw[site] = free_mw[site]
-        self._views = dict(enumerate(views))
 
     def daily(self) -> DailyArrays:
         """The daily operations' constants as of the last change of the tables."""
@@ -247,6 +260,7 @@ class Industry:
         )
         derived = is_suitable(s.ai_suitability, s.gross_mw, s.fiber_km, params)
         s.ai_suitable[:] = np.where(np.isnan(stated), derived, stated == 1.0)
+        self.tables_changed()
 
     def add_ai_site(self, firm: int, region: int, gross_mw: float, mode: int) -> int:
         """A site built for an AI tenant (liquid-ready, fully ready); returns its row.
@@ -325,6 +339,21 @@ class Industry:
     def site_rows(self, firm: int) -> np.ndarray:
         """Indices of a firm's sites in the site table, ascending (read only)."""
         return self._sites_of.of(firm)
+
+    def site_regions(self, firm: int) -> list[int]:
+        """The power regions of a firm's sites, ascending, each once (read only)."""
+        view = self._view(firm)
+        if view.regions is None:
+            view.regions = sorted(set(self.sites.region[self.site_rows(firm)].tolist()))
+        return view.regions
+
+    def ai_suitable_site_rows(self, firm: int) -> list[int]:
+        """A firm's sites that pass tenants' screens (`ai_suitable`), ascending (read only)."""
+        view = self._view(firm)
+        if view.ai_sites is None:
+            rows = self.site_rows(firm)
+            view.ai_sites = rows[self.sites.ai_suitable[rows]].tolist()
+        return view.ai_sites
 
     def machine_rows(self, firm: int, state: int | None = None) -> np.ndarray:
         """Indices of a firm's vintages, ascending, optionally only those in `state` (read only)."""
@@ -583,7 +612,7 @@ class Industry:
         f = self.fleet
         f.state[row], f.site[row] = state, site
         firm = int(f.firm[row])
-        self.tables_changed(firm)
+        self._machines_changed(firm)
         self.events.add(kind, firm, th=float(f.th[row]), generation=int(f.generation[row]))
 
     def sell_machines(self, row: int) -> None:
@@ -594,7 +623,7 @@ class Industry:
         self.ledger.receive(firm, "asset_sales_usd", usd)
         f.firm[row], f.site[row], f.state[row] = MARKET, NO_SITE, MachineState.DORMANT
         self._machines_of.move(np.array([row]), firm, MARKET)
-        self.tables_changed(firm)
+        self._machines_changed(firm)
         self.events.add("asic_sale", firm, th=float(f.th[row]), usd=usd)
 
     def buy_machines(
@@ -612,7 +641,7 @@ class Industry:
             value_usd_per_th=usd_per_th,  # at cost until the month end revalues it
         )
         self._machines_of.add(firm, row)
-        self.tables_changed(firm)
+        self._machines_changed(firm)
         self.ledger.pay(firm, "capex_usd", th * usd_per_th)
         self.events.add("asic_purchase", firm, th=th, usd=th * usd_per_th, generation=generation)
 

@@ -187,8 +187,7 @@ class Miner(mesa.Agent):
         if not self.rules.ai.enabled:
             return
         hosting, sp, table = self.hosting, self.rules.strategy, self.industry.sites
-        rows = self.industry.site_rows(self.index)
-        sites = rows[table.ai_suitable[rows]].tolist()
+        sites = self.industry.ai_suitable_site_rows(self.index)
         for site in sites:
             waited = hosting.waited_months(site)
             if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining:
@@ -331,11 +330,10 @@ class Miner(mesa.Agent):
 
         Of equally cheap regions, the lowest numbered.
         """
-        industry = self.industry
-        regions = sorted(set(industry.sites.region[industry.site_rows(self.index)].tolist()))
+        regions = self.industry.site_regions(self.index)
         if not regions:
             return None
-        return min(regions, key=industry.region_mean_usd_per_mwh.__getitem__)
+        return min(regions, key=self.industry.region_mean_usd_per_mwh.__getitem__)
 
     def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
         fleet = self.industry.fleet

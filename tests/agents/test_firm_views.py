@@ -2,8 +2,8 @@
 
 After any sequence of transitions (machines mothballed, redeployed, scrapped, sold,
 bought; site modes set; AI sites added; auctions; revaluations; every view filled at
-once), each firm's rows by state, free MW and assets equal their recomputation from the
-tables, bit for bit.
+once), each firm's rows by state, free MW, assets, site regions and AI-suitable sites
+equal their recomputation from the tables, bit for bit.
 """
 
 from __future__ import annotations
@@ -111,6 +111,11 @@ def test_every_firms_view_equals_its_recomputation_after_any_transitions(ops):
                 np.testing.assert_array_equal(got, rows_from_scratch(industry, f, state))
             assert industry.free_mw_by_site(f) == free_mw_from_scratch(industry, f)
             assert industry.assets_usd(f) == assets[f]
+            sites = np.flatnonzero(industry.sites.firm == f)
+            regions = np.unique(industry.sites.region[sites]).tolist()
+            assert industry.site_regions(f) == regions
+            suitable = sites[industry.sites.ai_suitable[sites]].tolist()
+            assert industry.ai_suitable_site_rows(f) == suitable
 
 
 def test_filled_views_equal_each_firms_own_answers_bit_for_bit(short_stepped):
