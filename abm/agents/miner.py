@@ -208,7 +208,10 @@ class Miner(mesa.Agent):
         rate = cost_of_capital(r.discount_policy_rate, self.leverage(), self.rules.finance)
         peers_pivoted = pivot_share(self.peers, self.index, hosting.ai_team)
         belief = herded_belief(self.ai_optimism, peers_pivoted, sp.herding_strength)
-        required, liquid_required, escalator, noi_margin = hosting.typical_lease(r.date)
+        key = ("typical_lease", r.date)  # the same tenants' terms for every firm this round
+        if key not in review.shared:
+            review.shared[key] = hosting.typical_lease(r.date)
+        required, liquid_required, escalator, noi_margin = review.shared[key]
         lease_pv = lease_value_usd_per_mw_it(
             hosting.market.lease_index_usd_per_kw_month,
             escalator,
@@ -280,13 +283,14 @@ class Miner(mesa.Agent):
             self._redeploy(row, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, cost_per_mwh, review.new_machines_payback_months)
 
-    def review_expansion(self) -> None:
+    def review_expansion(self, review: SiteReview) -> None:
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
 
         Priced in the region of the firm's cheapest power, with what is left of the budget
         the fleet review spends from; the loan share only below the leverage limit. The
         cheap tests come first, as most reviews build nothing: a budget that cannot pay for
         the smallest site prices none, nor do machines that fail the firm's payback test.
+        A region's power price and payback are quoted once a round (`review.shared`).
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
@@ -300,10 +304,14 @@ class Miner(mesa.Agent):
         region = self._cheapest_region()
         if region is None:
             return
-        usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
-        cost_usd_per_mwh = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
         hashprice = r.hashprice_expectation_usd_per_ph_day
-        payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost_usd_per_mwh)
+        key = ("new_site", region)  # every firm building there this round pays the same
+        if key not in review.shared:
+            usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
+            cost = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
+            payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost)
+            review.shared[key] = usd_per_mwh, cost, payback
+        usd_per_mwh, cost_usd_per_mwh, payback = review.shared[key]
         if payback > self.payback_months:
             return  # the site would stand empty (`site_mw_to_build`), whatever it is worth
         leverage = self.leverage()
