@@ -158,29 +158,30 @@ class Industry:
     def fill_views(self) -> None:
         """Every firm's `FirmView` at once, as the quarterly reviews read them all.
 
-        Their rows by state and free MW (the rest as kept, or computed on first use); the
+        Their dormant rows and free MW (the rest as kept, or computed on first use); the
         same numbers, bit for bit, as each firm's own (`machine_rows`, `free_mw_by_site`):
         rows ascending, each site's deployed MW summed in row order (every deployed
         vintage is at a site of its owner).
         """
         s, f, n = self.sites, self.fleet, self.n_firms
         views = [self._view(firm) for firm in range(n)]
-        owned = f.firm >= 0
-        for state in (MachineState.DEPLOYED, MachineState.DORMANT):
-            rows = np.flatnonzero(owned & (f.state == state))
-            firms = f.firm[rows]
-            rows = rows[np.argsort(firms, kind="stable")]
-            ends = np.bincount(firms, minlength=n).cumsum().tolist()
-            for view, start, end in zip(views, [0, *ends], ends, strict=False):
-                view.rows[state] = rows[start:end]
+        dormant = np.flatnonzero((f.firm >= 0) & (f.state == MachineState.DORMANT))
+        dormant_of: dict[int, list[int]] = {}  # few firms store machines
+        for firm, row in zip(f.firm[dormant].tolist(), dormant.tolist(), strict=True):
+            dormant_of.setdefault(firm, []).append(row)
+        none = dormant[:0]
+        for firm, view in enumerate(views):
+            rows = dormant_of.get(firm)
+            view.rows[MachineState.DORMANT] = none if rows is None else np.array(rows, np.int64)
         deployed = np.flatnonzero(f.state == MachineState.DEPLOYED)
         deployed_mw = np.bincount(f.site[deployed], f.power_mw(deployed), s.n)
-        free_mw = (s.gross_mw - deployed_mw).tolist()
+        free_mw = s.gross_mw - deployed_mw
         for view in views:
             view.free_mw = {}
-        for site, (firm, mode) in enumerate(zip(s.firm.tolist(), s.mode.tolist(), strict=True)):
-            if firm >= 0 and mode == Mode.MINING:
-                views[firm].free_mw[site] = free_mw[site]
+        mining = np.flatnonzero((s.firm >= 0) & (s.mode == Mode.MINING))  # ascending
+        firms, free_mw = s.firm[mining].tolist(), free_mw[mining].tolist()
+        for site, firm, mw in zip(mining.tolist(), firms, free_mw, strict=True):
+            views[firm].free_mw[site] = mw
 
     def daily(self) -> DailyArrays:
         """The daily operations' constants as of the last change of the tables."""
