@@ -141,6 +141,13 @@ class Industry:
         else:
             self._views.pop(firm, None)
 
+    def _contracts_changed(self) -> None:
+        """Only power contracts changed: `tables_changed` keeping every firm's view.
+
+        No view reads a contract.
+        """
+        self._daily = None
+
     def _machines_changed(self, firm: int) -> None:
         """Only the firm's machines changed: `tables_changed` keeping its sites' answers."""
         self._daily = None
@@ -698,7 +705,7 @@ class Industry:
             s.contract_price_usd_per_mwh[expired] = self.ppa_renewal_usd_per_mwh()[expired]
             years = self.finance.ppa_renewal_years
             s.contract_end_step[expired] = step + self.readings.steps_in_years(years)
-            self.tables_changed()
+            self._contracts_changed()
 
     def site_mw_by_firm(self, mode: int | None = None) -> np.ndarray:
         """Gross MW of each firm's sites in `mode` (None: in any mode)."""

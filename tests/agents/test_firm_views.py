@@ -1,9 +1,9 @@
 """`FirmView`: what a firm's reviews read of its rows, kept until they change.
 
 After any sequence of transitions (machines mothballed, redeployed, scrapped, sold,
-bought; site modes set; AI sites added; auctions; revaluations; every view filled at
-once), each firm's rows by state, free MW, assets, site regions and AI-suitable sites
-equal their recomputation from the tables, bit for bit.
+bought; site modes set; AI sites added; auctions; revaluations; PPAs renewed; every
+view filled at once), each firm's rows by state, free MW, assets, site regions and
+AI-suitable sites equal their recomputation from the tables, bit for bit.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ OPS = (
     "ai_site",
     "auction",
     "revalue",
+    "ppa",
     "fill",
 )
 
@@ -83,6 +84,9 @@ def apply(industry: Industry, op: str, firm: int, pick: int) -> None:
     elif op == "revalue":
         industry.readings.hashprice_usd_per_ph_day *= 1.0 + (pick % 7 - 3) / 10.0
         industry.revalue_machines()
+    elif op == "ppa":  # the firm's PPAs reach their end and renew
+        s.contract_end_step[s.firm == firm] = industry.readings.step_index
+        industry.renew_expired_ppas()
     elif op == "fill":
         industry.fill_views()
 
