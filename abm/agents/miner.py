@@ -279,8 +279,12 @@ class Miner(mesa.Agent):
                 industry.scrap(row)
             dormant = dormant[~old]
         free_mw = industry.free_mw_by_site(i)
-        for row in dormant:
-            self._redeploy(row, free_mw, hashprice, cost_per_mwh)
+        if len(dormant):
+            most_free_mw = max(free_mw.values(), default=-np.inf)  # it only shrinks below
+            powers_mw = industry.fleet.power_mw(dormant).tolist()
+            for row, power_mw in zip(dormant.tolist(), powers_mw, strict=True):
+                if not power_mw > most_free_mw:  # else no site has room for it
+                    self._redeploy(row, power_mw, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, cost_per_mwh, review.new_machines_payback_months)
 
     def review_expansion(self, review: SiteReview) -> None:
@@ -343,9 +347,14 @@ class Miner(mesa.Agent):
             return None
         return min(regions, key=self.industry.region_mean_usd_per_mwh.__getitem__)
 
-    def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
-        fleet = self.industry.fleet
-        power_mw, j_per_th = fleet.power_mw(row), fleet.j_per_th[row]
+    def _redeploy(
+        self, row: int, power_mw: float, free_mw: dict, hashprice: float, cost: np.ndarray
+    ) -> None:
+        """Install a dormant vintage drawing `power_mw` at the first site with room for it.
+
+        The first, in site order, whose free MW holds it and where it earns a margin.
+        """
+        j_per_th = self.industry.fleet.j_per_th[row]
         for site, mw in free_mw.items():
             if mw >= power_mw and margin_usd_per_th_day(hashprice, j_per_th, cost[site]) > 0:
                 self.industry.deploy(row, site)
