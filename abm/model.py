@@ -359,7 +359,7 @@ class MiningModel(mesa.Model):
             for miner in reviewers:
                 miner.review_strategy(review)
                 miner.review_fleet(review)
-                miner.review_expansion()
+                miner.review_expansion(review)
             industry.scrap_old_market_inventory()
         self.recorder.record_month(self.dates[self.readings.step_index])
 

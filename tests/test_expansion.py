@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import abm
 from abm.agents.expansion import (
     ExpansionParams,
     can_fund_a_site,
@@ -19,6 +20,7 @@ from abm.agents.expansion import (
     site_mw_to_build,
 )
 from abm.agents.fleet import MachineState, Mode
+from abm.agents.miner import Miner
 from abm.markets.economics import Contract
 from abm.metrics.supply import hash_supply_elasticity
 from abm.units import DAYS_PER_MONTH
@@ -114,6 +116,29 @@ def test_the_payback_pretest_rejects_only_sites_the_build_rule_rejects(
     if payback > firm_payback:
         rich = dataclasses.replace(case, npv=1e15)
         assert site_mw_to_build(rich, 0.0, firm_payback, 1e12, 0.5, params) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hashprice=st.floats(0.0, 200.0),
+    j_per_th=st.floats(5.0, 40.0),
+    usd_per_th=st.floats(0.0, 60.0),
+    costs=st.lists(
+        st.floats(-50.0, 300.0) | st.sampled_from([0.0, -0.0, np.nan, np.inf]), max_size=12
+    ),
+)
+def test_payback_for_an_array_of_costs_is_each_costs_payback_bit_for_bit(
+    hashprice, j_per_th, usd_per_th, costs
+):
+    """Every site's payback at once (`SiteReview`) is each site's, bit for bit.
+
+    inf where machines earn nothing, NaN where the cost is NaN.
+    """
+    costs = np.array(costs, dtype=float)
+    each = [machines_payback_months(hashprice, j_per_th, usd_per_th, c) for c in costs]
+    at_once = machines_payback_months(hashprice, j_per_th, usd_per_th, costs)
+    np.testing.assert_array_equal(at_once, np.array(each, dtype=float))
+    assert at_once.tobytes() == np.array(each, dtype=float).tobytes()
 
 
 def test_a_site_is_sized_by_cash_for_the_unborrowed_site_and_its_machines():
@@ -274,3 +299,36 @@ def test_elasticity_recovers_the_slope_of_a_known_supply_response():
 def test_elasticity_is_nan_without_twelve_months_ahead_or_without_price_variation():
     assert np.isnan(hash_supply_elasticity(_daily_table(np.zeros(14), np.arange(14.0))))
     assert np.isnan(hash_supply_elasticity(_daily_table(np.arange(30.0), np.zeros(30))))
+
+
+def test_a_rounds_shared_quotes_are_what_each_firm_would_compute(monkeypatch):
+    """The first firm to price a region (or the tenants' terms) keeps it for the round.
+
+    After each firm's review, every quote kept so far equals one computed afresh then.
+    """
+    checked = []
+    review_expansion = Miner.review_expansion
+
+    def checking(miner, review):
+        review_expansion(miner, review)
+        r, industry = miner.readings, miner.industry
+        ex, opex = miner.rules.expansion, miner.rules.finance.nonpower_opex_usd_per_mwh
+        _, gen = industry.newest_generation()
+        usd_per_th = industry.new_price_usd_per_th(gen)
+        hashprice = r.hashprice_expectation_usd_per_ph_day
+        for key, quote in review.shared.items():
+            if key[0] == "new_site":
+                usd_per_mwh = industry.region_mean_usd_per_mwh[key[1]] * (1.0 + ex.power_premium)
+                cost = usd_per_mwh + opex
+                payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost)
+                assert quote == (usd_per_mwh, cost, payback)
+            else:
+                assert key == ("typical_lease", r.date)
+                assert quote == miner.hosting.typical_lease(r.date)
+            checked.append(key[0])
+
+    monkeypatch.setattr(Miner, "review_expansion", checking)
+    model = abm.MiningModel("baseline_2026", seed=1, **{**BOOM, "run.end_date": "2026-07-02"})
+    while model.running:
+        model.step()
+    assert checked.count("new_site") > 50 and "typical_lease" in checked

@@ -122,11 +122,17 @@ def machines_usd_per_mw(usd_per_th: float, j_per_th: float) -> float:
 
 
 def machines_payback_months(
-    hashprice_usd_per_ph_day: float, j_per_th: float, usd_per_th: float, cost_usd_per_mwh: float
-) -> float:
-    """`payback_months` of machines of `j_per_th` at today's expected margin (inf if none)."""
+    hashprice_usd_per_ph_day: float, j_per_th: float, usd_per_th: float, cost_usd_per_mwh
+):
+    """`payback_months` of machines of `j_per_th` at today's expected margin (inf if none).
+
+    Given an array of power costs, one payback per cost (as the float version, bit for bit).
+    """
     margin = margin_usd_per_th_day(hashprice_usd_per_ph_day, j_per_th, cost_usd_per_mwh)
-    return payback_months(usd_per_th, float(margin))
+    if np.ndim(margin) == 0:
+        return payback_months(usd_per_th, float(margin))
+    with np.errstate(divide="ignore", invalid="ignore"):  # where not taken
+        return np.where(margin <= 0, np.inf, usd_per_th / (margin * DAYS_PER_MONTH))
 
 
 def payback_months(usd_per_th: float, margin_usd_per_th_day: float) -> float:

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from abm.agents.daily import DailyArrays, DayBook
-from abm.agents.expansion import Build, Pipeline, closing_month
+from abm.agents.expansion import Build, Pipeline, closing_month, machines_payback_months
 from abm.agents.finance import DebtBook, FinanceParams
 from abm.agents.fleet import (
     MARKET,
@@ -51,6 +51,33 @@ class SiteReview:
     cash_cost_usd_per_mwh: np.ndarray  # what mining a MWh costs under the contract, plus opex
     renewal_cost_usd_per_mwh: np.ndarray  # the same once a PPA has ended and renewed
     contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
+    new_machines_payback_months: np.ndarray  # newest machines at list price, at cost_usd_per_mwh
+    losing_rows: dict[int, list[int]]  # per firm: deployed vintages whose margin is < 0
+    # what every firm's review computes alike this round, kept by the first that asks
+    shared: dict = dataclasses.field(default_factory=dict, compare=False)
+
+
+class FirmView:
+    """What a firm's decisions read of its own rows, kept until they change.
+
+    A change of its sites forgets all of it (`Industry.tables_changed(firm)`), a change of
+    its machines what depends on them (`forget_machines`), a month end's revaluation
+    `machines_usd`. None: not computed since.
+    """
+
+    __slots__ = ("ai_sites", "free_mw", "machines_usd", "regions", "rows", "sites_mw")
+
+    def __init__(self) -> None:
+        self.sites_mw: float | None = None  # MW of sites not hosting AI (`assets_usd`)
+        self.regions: list[int] | None = None  # `site_regions`
+        self.ai_sites: list[int] | None = None  # `ai_suitable_site_rows`
+        self.forget_machines()
+
+    def forget_machines(self) -> None:
+        """The firm's machines changed: what depends on them is computed again."""
+        self.rows: dict[int, np.ndarray] = {}  # by MachineState (`machine_rows`)
+        self.free_mw: dict[int, float] | None = None  # `free_mw_by_site`
+        self.machines_usd: float | None = None  # machines not scrapped, at value
 
 
 class Industry:
@@ -99,14 +126,69 @@ class Industry:
         self._newest = None  # (from, until, newest_generation(), last date asked): [from, until)
         self._new_price = None  # (generation, date, hashprice, its list price)
         self._sites_of = self._machines_of = None  # RowsByOwner, once placed
+        self._views: dict[int, FirmView] = {}  # per firm, until its rows change
 
-    def tables_changed(self) -> None:
+    def tables_changed(self, firm: int | None = None) -> None:
         """Machines or sites changed: the daily constants are gathered again on next use.
 
-        Every transition through this class calls it; call it after writing the tables
-        directly (the AI hosting round sets site modes).
+        `firm`: only that firm's rows changed (its `FirmView` is forgotten); None: any
+        rows may have (every view is). Every transition through this class calls it; call
+        it after writing the tables directly.
         """
         self._daily = None
+        if firm is None:
+            self._views.clear()
+        else:
+            self._views.pop(firm, None)
+
+    def _contracts_changed(self) -> None:
+        """Only power contracts changed: `tables_changed` keeping every firm's view.
+
+        No view reads a contract.
+        """
+        self._daily = None
+
+    def _machines_changed(self, firm: int) -> None:
+        """Only the firm's machines changed: `tables_changed` keeping its sites' answers."""
+        self._daily = None
+        view = self._views.get(firm)
+        if view is not None:
+            view.forget_machines()
+
+    def _view(self, firm: int) -> FirmView:
+        """The firm's `FirmView`; empty if its rows changed since it was last filled."""
+        view = self._views.get(firm)
+        if view is None:
+            view = self._views[firm] = FirmView()
+        return view
+
+    def fill_views(self) -> None:
+        """Every firm's `FirmView` at once, as the quarterly reviews read them all.
+
+        Their dormant rows and free MW (the rest as kept, or computed on first use); the
+        same numbers, bit for bit, as each firm's own (`machine_rows`, `free_mw_by_site`):
+        rows ascending, each site's deployed MW summed in row order (every deployed
+        vintage is at a site of its owner).
+        """
+        s, f, n = self.sites, self.fleet, self.n_firms
+        views = [self._view(firm) for firm in range(n)]
+        dormant = np.flatnonzero((f.firm >= 0) & (f.state == MachineState.DORMANT))
+        dormant_of: dict[int, list[int]] = {}  # few firms store machines
+        for firm, row in zip(f.firm[dormant].tolist(), dormant.tolist(), strict=True):
+            dormant_of.setdefault(firm, []).append(row)
+        none = dormant[:0]
+        for firm, view in enumerate(views):
+            rows = dormant_of.get(firm)
+            view.rows[MachineState.DORMANT] = none if rows is None else np.array(rows, np.int64)
+        deployed = np.flatnonzero(f.state == MachineState.DEPLOYED)
+        deployed_mw = np.bincount(f.site[deployed], f.power_mw(deployed), s.n)
+        free_mw = s.gross_mw - deployed_mw
+        for view in views:
+            view.free_mw = {}
+        mining = np.flatnonzero((s.firm >= 0) & (s.mode == Mode.MINING))  # ascending
+        firms, free_mw = s.firm[mining].tolist(), free_mw[mining].tolist()
+        for site, firm, mw in zip(mining.tolist(), firms, free_mw, strict=True):
+            views[firm].free_mw[site] = mw
 
     def daily(self) -> DailyArrays:
         """The daily operations' constants as of the last change of the tables."""
@@ -188,6 +270,7 @@ class Industry:
         )
         derived = is_suitable(s.ai_suitability, s.gross_mw, s.fiber_km, params)
         s.ai_suitable[:] = np.where(np.isnan(stated), derived, stated == 1.0)
+        self.tables_changed()
 
     def add_ai_site(self, firm: int, region: int, gross_mw: float, mode: int) -> int:
         """A site built for an AI tenant (liquid-ready, fully ready); returns its row.
@@ -259,7 +342,7 @@ class Industry:
         sites = self.sites.extend(rows)
         for columns, site in zip(rows, sites, strict=True):
             self._sites_of.add(columns["firm"], site)
-        self.tables_changed()
+            self.tables_changed(columns["firm"])
         return sites
 
     # --- rows of one firm ------------------------------------------------------------
@@ -267,20 +350,47 @@ class Industry:
         """Indices of a firm's sites in the site table, ascending (read only)."""
         return self._sites_of.of(firm)
 
+    def site_regions(self, firm: int) -> list[int]:
+        """The power regions of a firm's sites, ascending, each once (read only)."""
+        view = self._view(firm)
+        if view.regions is None:
+            view.regions = sorted(set(self.sites.region[self.site_rows(firm)].tolist()))
+        return view.regions
+
+    def ai_suitable_site_rows(self, firm: int) -> list[int]:
+        """A firm's sites that pass tenants' screens (`ai_suitable`), ascending (read only)."""
+        view = self._view(firm)
+        if view.ai_sites is None:
+            rows = self.site_rows(firm)
+            view.ai_sites = rows[self.sites.ai_suitable[rows]].tolist()
+        return view.ai_sites
+
     def machine_rows(self, firm: int, state: int | None = None) -> np.ndarray:
-        """Indices of a firm's vintages, ascending, optionally only those in `state`."""
+        """Indices of a firm's vintages, ascending, optionally only those in `state` (read only)."""
         rows = self._machines_of.of(firm)
-        return rows if state is None else rows[self.fleet.state[rows] == state]
+        if state is None:
+            return rows
+        view = self._view(firm)
+        in_state = view.rows.get(state)
+        if in_state is None:
+            in_state = view.rows[state] = rows[self.fleet.state[rows] == state]
+        return in_state
 
     def free_mw_by_site(self, firm: int) -> dict[int, float]:
-        """A firm's mining sites, ascending, with the MW their deployed machines leave free."""
-        s, f = self.sites, self.fleet
-        sites = self.site_rows(firm)
-        rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
-        deployed = np.bincount(sites.searchsorted(f.site[rows]), f.power_mw(rows), len(sites))
-        mining = s.mode[sites] == Mode.MINING
-        free = (s.gross_mw[sites] - deployed)[mining]
-        return dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
+        """A firm's mining sites, ascending, with the MW their deployed machines leave free.
+
+        A new dict each call: the caller may spend the MW in it.
+        """
+        view = self._view(firm)
+        if view.free_mw is None:
+            s, f = self.sites, self.fleet
+            sites = self.site_rows(firm)
+            rows = self.machine_rows(firm, MachineState.DEPLOYED)  # all at the firm's own sites
+            deployed = np.bincount(sites.searchsorted(f.site[rows]), f.power_mw(rows), len(sites))
+            mining = s.mode[sites] == Mode.MINING
+            free = (s.gross_mw[sites] - deployed)[mining]
+            view.free_mw = dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
+        return dict(view.free_mw)
 
     # --- power prices by site ---------------------------------------------------------
     def marginal_power_usd_per_mwh(self, spot_by_region: np.ndarray) -> np.ndarray:
@@ -450,6 +560,8 @@ class Industry:
             self.readings.hashprice_usd_per_ph_day,
             float(self.region_mean_usd_per_mwh.mean()),
         )
+        for view in self._views.values():
+            view.machines_usd = None
 
     def site_j_per_th(self) -> np.ndarray:
         """Per site: TH-weighted J/TH of its deployed machines (newest generation if none)."""
@@ -464,7 +576,10 @@ class Industry:
         """Per-site costs and efficiencies as of now, read by every firm's quarterly review.
 
         A PPA's price holds until its end and renews at `ppa_renewal_usd_per_mwh` after, the
-        same rule `renew_expired_ppas` applies when the day comes.
+        same rule `renew_expired_ppas` applies when the day comes. The vintages losing money
+        at `cost_usd_per_mwh` and the expected hashprice are those deployed now (a firm's
+        machines move only in its own fleet review). Fills every firm's view (`fill_views`):
+        each firm's review reads its own.
         """
         s, r = self.sites, self.readings
         cash = self.expected_cash_cost_usd_per_mwh()
@@ -473,12 +588,26 @@ class Industry:
         renewal = np.where(is_ppa, self.ppa_renewal_usd_per_mwh() + opex, cash)
         steps_left = np.maximum(s.contract_end_step - r.step_index, 0)
         years_left = np.where(is_ppa, steps_left * r.dt_days / DAYS_PER_YEAR, np.inf)
+        self.fill_views()
+        cost = self.expected_marginal_cost_usd_per_mwh()
+        _, gen = self.newest_generation()
+        payback = machines_payback_months(
+            r.hashprice_expectation_usd_per_ph_day,
+            gen.j_per_th,
+            self.new_price_usd_per_th(gen),
+            cost,
+        )
+        f = self.fleet
+        deployed = np.flatnonzero(f.state == MachineState.DEPLOYED)
+        margin = econ.margin_usd_per_th_day(
+            r.hashprice_expectation_usd_per_ph_day, f.j_per_th[deployed], cost[f.site[deployed]]
+        )
+        losing = deployed[margin < 0]
+        losing_rows = {}
+        for firm, row in zip(f.firm[losing].tolist(), losing.tolist(), strict=True):
+            losing_rows.setdefault(firm, []).append(row)
         return SiteReview(
-            self.expected_marginal_cost_usd_per_mwh(),
-            self.site_j_per_th(),
-            cash,
-            renewal,
-            years_left,
+            cost, self.site_j_per_th(), cash, renewal, years_left, payback, losing_rows
         )
 
     def mothball(self, row: int) -> None:
@@ -496,10 +625,9 @@ class Industry:
     def _move(self, row: int, state: int, site: int, kind: str) -> None:
         f = self.fleet
         f.state[row], f.site[row] = state, site
-        self.tables_changed()
-        self.events.add(
-            kind, int(f.firm[row]), th=float(f.th[row]), generation=int(f.generation[row])
-        )
+        firm = int(f.firm[row])
+        self._machines_changed(firm)
+        self.events.add(kind, firm, th=float(f.th[row]), generation=int(f.generation[row]))
 
     def sell_machines(self, row: int) -> None:
         """A firm sells a vintage to the secondary market; they become market inventory."""
@@ -509,7 +637,7 @@ class Industry:
         self.ledger.receive(firm, "asset_sales_usd", usd)
         f.firm[row], f.site[row], f.state[row] = MARKET, NO_SITE, MachineState.DORMANT
         self._machines_of.move(np.array([row]), firm, MARKET)
-        self.tables_changed()
+        self._machines_changed(firm)
         self.events.add("asic_sale", firm, th=float(f.th[row]), usd=usd)
 
     def buy_machines(
@@ -527,7 +655,7 @@ class Industry:
             value_usd_per_th=usd_per_th,  # at cost until the month end revalues it
         )
         self._machines_of.add(firm, row)
-        self.tables_changed()
+        self._machines_changed(firm)
         self.ledger.pay(firm, "capex_usd", th * usd_per_th)
         self.events.add("asic_purchase", firm, th=th, usd=th * usd_per_th, generation=generation)
 
@@ -559,7 +687,7 @@ class Industry:
     def set_site_mode(self, site: int, mode: int) -> None:
         """A site starts mining, converting or hosting AI (the AI round decides which)."""
         self.sites.mode[site] = mode
-        self.tables_changed()
+        self.tables_changed(int(self.sites.firm[site]))
 
     def upgrade_readiness(self, site: int, readiness: float, usd: float) -> None:
         """Invest ahead in cooling and electrical work that raises a site's AI readiness."""
@@ -581,7 +709,7 @@ class Industry:
             s.contract_price_usd_per_mwh[expired] = self.ppa_renewal_usd_per_mwh()[expired]
             years = self.finance.ppa_renewal_years
             s.contract_end_step[expired] = step + self.readings.steps_in_years(years)
-            self.tables_changed()
+            self._contracts_changed()
 
     def site_mw_by_firm(self, mode: int | None = None) -> np.ndarray:
         """Gross MW of each firm's sites in `mode` (None: in any mode)."""
@@ -646,20 +774,24 @@ class Industry:
         firm's few numbers costs more than the arithmetic.
         """
         s, f, ledger = self.sites, self.fleet, self.ledger
-        sites = self.site_rows(firm)
-        modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
-        sites_mw = numpy_sum(
-            [mw for mw, mode in zip(gross_mw, modes, strict=True) if mode != Mode.AI_HOSTING]
-        )
-        rows = self.machine_rows(firm)
-        if MachineState.SCRAPPED in f.state[rows].tolist():  # scrapped: worth nothing
-            rows = rows[f.state[rows] != MachineState.SCRAPPED]
-        machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
+        view = self._view(firm)
+        if view.sites_mw is None:
+            sites = self.site_rows(firm)
+            modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
+            view.sites_mw = numpy_sum(
+                [mw for mw, mode in zip(gross_mw, modes, strict=True) if mode != Mode.AI_HOSTING]
+            )
+        if view.machines_usd is None:
+            rows = self.machine_rows(firm)
+            if MachineState.SCRAPPED in f.state[rows].tolist():  # scrapped: worth nothing
+                rows = rows[f.state[rows] != MachineState.SCRAPPED]
+            machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
+            view.machines_usd = float(machines)
         return self._assets_usd(
-            sites_mw,
+            view.sites_mw,
             float(self.construction.usd_by_firm[firm]),
             float(self.ai_value_usd[firm]),
-            float(machines),
+            view.machines_usd,
             float(ledger.btc_sat[firm]),
             max(float(ledger.cash_usd[firm]), 0.0),
         )

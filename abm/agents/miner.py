@@ -187,8 +187,7 @@ class Miner(mesa.Agent):
         if not self.rules.ai.enabled:
             return
         hosting, sp, table = self.hosting, self.rules.strategy, self.industry.sites
-        rows = self.industry.site_rows(self.index)
-        sites = rows[table.ai_suitable[rows]].tolist()
+        sites = self.industry.ai_suitable_site_rows(self.index)
         for site in sites:
             waited = hosting.waited_months(site)
             if hosting.is_vacant(site) and waited >= sp.vacant_months_before_mining:
@@ -209,7 +208,10 @@ class Miner(mesa.Agent):
         rate = cost_of_capital(r.discount_policy_rate, self.leverage(), self.rules.finance)
         peers_pivoted = pivot_share(self.peers, self.index, hosting.ai_team)
         belief = herded_belief(self.ai_optimism, peers_pivoted, sp.herding_strength)
-        required, liquid_required, escalator, noi_margin = hosting.typical_lease(r.date)
+        key = ("typical_lease", r.date)  # the same tenants' terms for every firm this round
+        if key not in review.shared:
+            review.shared[key] = hosting.typical_lease(r.date)
+        required, liquid_required, escalator, noi_margin = review.shared[key]
         lease_pv = lease_value_usd_per_mw_it(
             hosting.market.lease_index_usd_per_kw_month,
             escalator,
@@ -265,14 +267,10 @@ class Miner(mesa.Agent):
     def review_fleet(self, review: SiteReview) -> None:
         """Mothball machines that lose money, scrap old ones, redeploy or buy to fill MW."""
         industry, policy = self.industry, self.rules.fleet
-        fleet, i = industry.fleet, self.index
+        i = self.index
         hashprice = self.readings.hashprice_expectation_usd_per_ph_day
         cost_per_mwh = review.cost_usd_per_mwh
-        deployed = industry.machine_rows(i, MachineState.DEPLOYED)
-        margin = margin_usd_per_th_day(
-            hashprice, fleet.j_per_th[deployed], cost_per_mwh[fleet.site[deployed]]
-        )
-        for row in deployed[margin < 0]:
+        for row in review.losing_rows.get(i, ()):
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
         if len(dormant):  # most firms store nothing
@@ -281,17 +279,22 @@ class Miner(mesa.Agent):
                 industry.scrap(row)
             dormant = dormant[~old]
         free_mw = industry.free_mw_by_site(i)
-        for row in dormant:
-            self._redeploy(row, free_mw, hashprice, cost_per_mwh)
-        self._buy_new(free_mw, hashprice, cost_per_mwh)
+        if len(dormant):
+            most_free_mw = max(free_mw.values(), default=-np.inf)  # it only shrinks below
+            powers_mw = industry.fleet.power_mw(dormant).tolist()
+            for row, power_mw in zip(dormant.tolist(), powers_mw, strict=True):
+                if not power_mw > most_free_mw:  # else no site has room for it
+                    self._redeploy(row, power_mw, free_mw, hashprice, cost_per_mwh)
+        self._buy_new(free_mw, cost_per_mwh, review.new_machines_payback_months)
 
-    def review_expansion(self) -> None:
+    def review_expansion(self, review: SiteReview) -> None:
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
 
         Priced in the region of the firm's cheapest power, with what is left of the budget
         the fleet review spends from; the loan share only below the leverage limit. The
         cheap tests come first, as most reviews build nothing: a budget that cannot pay for
         the smallest site prices none, nor do machines that fail the firm's payback test.
+        A region's power price and payback are quoted once a round (`review.shared`).
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
@@ -305,10 +308,14 @@ class Miner(mesa.Agent):
         region = self._cheapest_region()
         if region is None:
             return
-        usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
-        cost_usd_per_mwh = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
         hashprice = r.hashprice_expectation_usd_per_ph_day
-        payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost_usd_per_mwh)
+        key = ("new_site", region)  # every firm building there this round pays the same
+        if key not in review.shared:
+            usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
+            cost = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
+            payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost)
+            review.shared[key] = usd_per_mwh, cost, payback
+        usd_per_mwh, cost_usd_per_mwh, payback = review.shared[key]
         if payback > self.payback_months:
             return  # the site would stand empty (`site_mw_to_build`), whatever it is worth
         leverage = self.leverage()
@@ -335,25 +342,30 @@ class Miner(mesa.Agent):
 
         Of equally cheap regions, the lowest numbered.
         """
-        industry = self.industry
-        regions = sorted(set(industry.sites.region[industry.site_rows(self.index)].tolist()))
+        regions = self.industry.site_regions(self.index)
         if not regions:
             return None
-        return min(regions, key=industry.region_mean_usd_per_mwh.__getitem__)
+        return min(regions, key=self.industry.region_mean_usd_per_mwh.__getitem__)
 
-    def _redeploy(self, row: int, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
-        fleet = self.industry.fleet
-        power_mw, j_per_th = fleet.power_mw(row), fleet.j_per_th[row]
+    def _redeploy(
+        self, row: int, power_mw: float, free_mw: dict, hashprice: float, cost: np.ndarray
+    ) -> None:
+        """Install a dormant vintage drawing `power_mw` at the first site with room for it.
+
+        The first, in site order, whose free MW holds it and where it earns a margin.
+        """
+        j_per_th = self.industry.fleet.j_per_th[row]
         for site, mw in free_mw.items():
             if mw >= power_mw and margin_usd_per_th_day(hashprice, j_per_th, cost[site]) > 0:
                 self.industry.deploy(row, site)
                 free_mw[site] -= power_mw
                 return
 
-    def _buy_new(self, free_mw: dict, hashprice: float, cost: np.ndarray) -> None:
+    def _buy_new(self, free_mw: dict, cost: np.ndarray, payback_months: np.ndarray) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's.
 
-        Sites with room are filled cheapest power first while the budget lasts.
+        Sites with room are filled cheapest power first while the budget lasts;
+        `payback_months` per site is the newest machines' at their list price (`SiteReview`).
         """
         room_mw = [(site, mw) for site, mw in free_mw.items() if mw > 0]
         if not room_mw:  # a full fleet: its cash need not be read
@@ -368,8 +380,9 @@ class Miner(mesa.Agent):
         for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
             if budget <= 0:  # spent: it never grows
                 break
-            payback = machines_payback_months(hashprice, gen.j_per_th, price_th, cost[site])
-            if payback > self.payback_months:  # inf where the machines would lose money
+            if (
+                payback_months[site] > self.payback_months
+            ):  # inf where the machines would lose money
                 continue
             th = min(mw * 1e6 / gen.j_per_th, budget / price_th)
             if th * gen.j_per_th * 1e-6 < 0.05:  # below 50 kW: not worth an order

@@ -179,9 +179,21 @@ def lease_value_usd_per_mw_it(
     years: float,
 ) -> float:
     """PV of one MW IT leased for `years`: NOI with the escalator, monthly."""
+    t, noi = _noi_usd_per_mw_it_month(price_usd_per_kw_month, escalator_per_year, noi_margin, years)
+    return float((noi * np.exp(-rate_per_year * t)).sum())
+
+
+# Every firm's strategy review in a round prices the same lease terms; only its rate differs.
+@functools.lru_cache(maxsize=64)
+def _noi_usd_per_mw_it_month(
+    price_usd_per_kw_month: float, escalator_per_year: float, noi_margin: float, years: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mid-month times and one MW IT's NOI in each month, USD, undiscounted (read only)."""
     t = _months(years)
     rent = price_usd_per_kw_month * 1000.0 * (1.0 + escalator_per_year) ** np.floor(t)
-    return float((rent * noi_margin * np.exp(-rate_per_year * t)).sum())
+    noi = rent * noi_margin
+    t.flags.writeable = noi.flags.writeable = False
+    return t, noi
 
 
 def award_chance(readiness: float, required: float, belief: float, steepness: float) -> float:

@@ -153,7 +153,7 @@ def test_negative_cash_counts_as_zero_and_ai_sites_leave_the_site_value(industry
     cash = float(industry.ledger.cash_usd[firm])
     industry.ledger.cash_usd[firm] = -1e9
     assert industry.assets_usd(firm) == pytest.approx(assets - cash, rel=REL)
-    industry.sites.mode[site] = Mode.AI_HOSTING
+    industry.set_site_mode(site, Mode.AI_HOSTING)
     site_usd = industry.sites.gross_mw[site] * industry.site_value_usd_per_mw()
     assert industry.assets_usd(firm) == pytest.approx(assets - cash - site_usd, rel=REL)
 
@@ -181,6 +181,7 @@ def test_a_firm_with_no_assets_left_has_leverage_one(industry):
     )
     industry.sites.gross_mw[industry.site_rows(firm)] = 0.0
     industry.fleet.th[industry.machine_rows(firm)] = 0.0
+    industry.tables_changed(firm)  # written directly
     industry.ledger.btc_sat[firm] = 0
     industry.ledger.cash_usd[firm] = -10.0
     assert industry.assets_usd(firm) == 0.0

@@ -20,6 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import abm
 from abm.agents.fleet import Mode
@@ -99,6 +101,28 @@ def test_lease_value_sums_monthly_noi_with_yearly_escalator_steps():
     t = (np.arange(24) + 0.5) / 12
     discounted = (150e3 * 1.03 ** np.floor(t) * 0.85 * np.exp(-rate * t)).sum()
     assert lease_value_usd_per_mw_it(150.0, 0.03, 0.85, rate, 2.0) == pytest.approx(discounted)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    price=st.floats(1.0, 300.0),
+    escalator=st.floats(0.0, 0.1),
+    noi=st.floats(0.1, 1.0),
+    rates=st.lists(st.floats(-0.05, 0.5), min_size=1, max_size=4),
+    years=st.sampled_from([1.0, 2.0, 12.0, 15.5]),
+)
+def test_lease_value_from_the_rounds_kept_noi_path_is_the_direct_sum_bit_for_bit(
+    price, escalator, noi, rates, years
+):
+    """Firms with different rates share one NOI path: each value is the direct sum's.
+
+    Whichever rate asked first, bit for bit.
+    """
+    t = (np.arange(round(years * 12)) + 0.5) / 12.0
+    rent = price * 1000.0 * (1.0 + escalator) ** np.floor(t)
+    for rate in rates:
+        direct = float((rent * noi * np.exp(-rate * t)).sum())
+        assert lease_value_usd_per_mw_it(price, escalator, noi, rate, years) == direct
 
 
 def test_mining_value_is_the_positive_margin_halved_at_the_halving():

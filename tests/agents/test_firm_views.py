@@ -1,0 +1,181 @@
+"""`FirmView`: what a firm's reviews read of its rows, kept until they change.
+
+After any sequence of transitions (machines mothballed, redeployed, scrapped, sold,
+bought; site modes set; AI sites added; auctions; revaluations; PPAs renewed; every
+view filled at once), each firm's rows by state, free MW, assets, site regions and
+AI-suitable sites equal their recomputation from the tables, bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import abm
+from abm.agents.fleet import MachineState, Mode
+from abm.agents.industry import Industry
+from abm.markets.economics import margin_usd_per_th_day
+
+OPS = (
+    "mothball",
+    "deploy",
+    "scrap",
+    "sell",
+    "buy",
+    "mode",
+    "ai_site",
+    "auction",
+    "revalue",
+    "ppa",
+    "fill",
+)
+
+
+def fresh_industry() -> Industry:
+    """The industry of a fresh three-month baseline model (seed 1: 64 firms, 199 sites)."""
+    model = abm.MiningModel("baseline_2026", seed=1, **{"run.end_date": "2026-03-31"})
+    return model.industry
+
+
+def rows_from_scratch(industry: Industry, firm: int, state: int) -> np.ndarray:
+    f = industry.fleet
+    return np.flatnonzero((f.firm == firm) & (f.state == state))
+
+
+def free_mw_from_scratch(industry: Industry, firm: int) -> dict[int, float]:
+    """Per mining site of the firm, ascending: gross MW less its deployed machines' MW."""
+    s, f = industry.sites, industry.fleet
+    sites = np.flatnonzero(s.firm == firm)
+    rows = rows_from_scratch(industry, firm, MachineState.DEPLOYED)
+    deployed = np.bincount(sites.searchsorted(f.site[rows]), f.power_mw(rows), len(sites))
+    mining = s.mode[sites] == Mode.MINING
+    free = (s.gross_mw[sites] - deployed)[mining]
+    return dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
+
+
+def apply(industry: Industry, op: str, firm: int, pick: int) -> None:
+    """One transition of `firm`'s rows (or of every firm's), chosen by `pick`."""
+    s = industry.sites
+
+    def one_of(rows):
+        return int(rows[pick % len(rows)]) if len(rows) else None
+
+    deployed = rows_from_scratch(industry, firm, MachineState.DEPLOYED)
+    dormant = rows_from_scratch(industry, firm, MachineState.DORMANT)
+    mining = np.flatnonzero((s.firm == firm) & (s.mode == Mode.MINING))
+    owned = np.flatnonzero(s.firm >= 0)
+    if op == "mothball" and (row := one_of(deployed)) is not None:
+        industry.mothball(row)
+    elif op == "deploy" and (row := one_of(dormant)) is not None and len(mining):
+        industry.deploy(row, one_of(mining))
+    elif op == "scrap" and (row := one_of(np.concatenate([deployed, dormant]))) is not None:
+        industry.scrap(row)
+    elif op == "sell" and (row := one_of(dormant)) is not None:
+        industry.sell_machines(row)
+    elif op == "buy" and len(mining):
+        industry.buy_machines(firm, one_of(mining), pick % 3, 100.0 + pick, 15.0)
+    elif op == "mode" and (site := one_of(owned)) is not None:
+        industry.set_site_mode(site, pick % 4)
+    elif op == "ai_site":
+        industry.add_ai_site(firm, 0, 40.0, Mode.AI_HOSTING if pick % 2 else Mode.MINING)
+    elif op == "auction" and (site := one_of(owned)) is not None:
+        industry.auction_site(site, 0.0)
+    elif op == "revalue":
+        industry.readings.hashprice_usd_per_ph_day *= 1.0 + (pick % 7 - 3) / 10.0
+        industry.revalue_machines()
+    elif op == "ppa":  # the firm's PPAs reach their end and renew
+        s.contract_end_step[s.firm == firm] = industry.readings.step_index
+        industry.renew_expired_ppas()
+    elif op == "fill":
+        industry.fill_views()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(OPS), st.integers(0, 5), st.integers(0, 1000)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_every_firms_view_equals_its_recomputation_after_any_transitions(ops):
+    """Firms 0-5 act in turn; every firm's answers are checked after each transition.
+
+    Whether or not it changed that firm's rows: a view of another firm must survive.
+    """
+    industry = fresh_industry()
+    industry.fill_views()
+    for op, firm, pick in ops:
+        apply(industry, op, firm, pick)
+        assets = industry.assets_by_firm()
+        for f in range(industry.n_firms):
+            for state in (MachineState.DEPLOYED, MachineState.DORMANT):
+                got = industry.machine_rows(f, state)
+                np.testing.assert_array_equal(got, rows_from_scratch(industry, f, state))
+            assert industry.free_mw_by_site(f) == free_mw_from_scratch(industry, f)
+            assert industry.assets_usd(f) == assets[f]
+            sites = np.flatnonzero(industry.sites.firm == f)
+            regions = np.unique(industry.sites.region[sites]).tolist()
+            assert industry.site_regions(f) == regions
+            suitable = sites[industry.sites.ai_suitable[sites]].tolist()
+            assert industry.ai_suitable_site_rows(f) == suitable
+
+
+def test_filled_views_equal_each_firms_own_answers_bit_for_bit(short_stepped):
+    """Every view filled at once: each firm's rows and free MW as computed for it alone.
+
+    After three months of a run (machines bought and mothballed).
+    """
+    industry = short_stepped.model.industry
+    industry.tables_changed()  # forget: each firm's answers computed alone
+    alone = [
+        (
+            industry.machine_rows(f, MachineState.DEPLOYED),
+            industry.machine_rows(f, MachineState.DORMANT),
+            industry.free_mw_by_site(f),
+        )
+        for f in range(industry.n_firms)
+    ]
+    industry.fill_views()
+    assert sum(len(free) for _, _, free in alone) > 100
+    for f, (deployed, dormant, free) in enumerate(alone):
+        np.testing.assert_array_equal(industry.machine_rows(f, MachineState.DEPLOYED), deployed)
+        np.testing.assert_array_equal(industry.machine_rows(f, MachineState.DORMANT), dormant)
+        assert industry.free_mw_by_site(f) == free
+
+
+def test_free_mw_is_a_new_dict_each_call():
+    """Spending a firm's free MW in the dict returned leaves the next answer whole."""
+    industry = fresh_industry()
+    free = industry.free_mw_by_site(0)
+    site, mw = next(iter(free.items()))
+    free[site] -= 1.0
+    assert industry.free_mw_by_site(0)[site] == mw
+
+
+def test_the_reviews_losing_vintages_are_each_firms_deployed_ones_with_negative_margin(
+    short_stepped,
+):
+    """`SiteReview.losing_rows`, found for all firms at once, are each firm's own.
+
+    Per firm: the deployed vintages its margin test at the review's costs finds losing.
+    """
+    industry = short_stepped.model.industry
+    hashprice = industry.readings.hashprice_expectation_usd_per_ph_day
+    industry.readings.hashprice_expectation_usd_per_ph_day = 0.6 * hashprice  # some lose
+    try:
+        review = industry.site_review()
+    finally:
+        industry.readings.hashprice_expectation_usd_per_ph_day = hashprice
+    f = industry.fleet
+    expected = {}
+    for firm in range(industry.n_firms):
+        rows = rows_from_scratch(industry, firm, MachineState.DEPLOYED)
+        margin = margin_usd_per_th_day(
+            0.6 * hashprice, f.j_per_th[rows], review.cost_usd_per_mwh[f.site[rows]]
+        )
+        if (margin < 0).any():
+            expected[firm] = rows[margin < 0].tolist()
+    assert 0 < sum(map(len, expected.values())) < len(f.th)
+    assert review.losing_rows == expected
