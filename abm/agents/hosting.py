@@ -207,8 +207,11 @@ class AiHosting:
         self._collect_rent_and_defaults(date)
         nonminer = self.market.nonminer
         nonminer.deliver(self.month)
-        available = self._biddable_mw_it() + nonminer.inventory_mw
-        self._clear_requests(date)
+        biddable = self._biddable()
+        gross = self.industry.sites.gross_mw
+        biddable_mw_it = self.params.it_ratio * float(sum(gross[site] for site in biddable))
+        available = biddable_mw_it + nonminer.inventory_mw
+        self._clear_requests(date, biddable)
         nonminer.start(self.market.update_index(self.month, self.demand_mw, available))
         self.revalue()
 
@@ -216,19 +219,27 @@ class AiHosting:
         """Value each firm's signed leases for its balance sheet (`_lease_value_usd`)."""
         value = self.industry.ai_value_usd
         value[:] = 0.0
+        hazards = self._hazards_per_year()
         for lease in self.book.active():
-            value[lease.firm] += self._lease_value_usd(lease)
+            value[lease.firm] += self._lease_value_usd(lease, hazards)
 
-    def _lease_value_usd(self, lease: Lease) -> float:
+    def _hazards_per_year(self) -> list[float]:
+        """Each tenant type's default hazard today, per year (higher in a credit shock).
+
+        Asked once per revaluation: every lease of a tenant type is discounted by it.
+        """
+        shock = self.market.in_default_shock(self.readings.date)
+        multiplier = self.ai.default_shock_multiplier if shock else 1.0
+        return [t.default_hazard_per_year * multiplier for t in self.ai.tenants]
+
+    def _lease_value_usd(self, lease: Lease, hazards_per_year: list[float] | None = None) -> float:
         """Expected PV of a signed lease's NOI, whether converting or in service.
 
         One valuation from signing to the end: NOI from the month rent starts, discounted
         at `lease_discount_rate` plus the tenant's default hazard today (higher in a credit
         shock), so finishing a conversion moves the value only by the months that passed.
         """
-        shock = self.market.in_default_shock(self.readings.date)
-        hazard = self.ai.tenants[lease.tenant].default_hazard_per_year
-        hazard *= self.ai.default_shock_multiplier if shock else 1.0
+        hazard = (hazards_per_year or self._hazards_per_year())[lease.tenant]
         months_to_rent = max(lease.ready_month - self.month, 0)
         if lease.status == LeaseStatus.IN_SERVICE:
             months_to_rent = 0
@@ -238,7 +249,8 @@ class AiHosting:
 
     def site_value_usd(self, site: int) -> float:
         """Value of the leases on a site (what a bidder pays for beyond the site itself)."""
-        return sum(self._lease_value_usd(x) for x in self.book.active() if x.site == site)
+        hazards = self._hazards_per_year()
+        return sum(self._lease_value_usd(x, hazards) for x in self.book.active() if x.site == site)
 
     def transfer_site(self, site: int, buyer: int) -> None:
         """A bankrupt firm's site changed hands: its leases follow it, or end if unsold."""
@@ -333,18 +345,19 @@ class AiHosting:
             if sites.firm[site] >= 0 and alive[sites.firm[site]] and self.ai_team[sites.firm[site]]
         ]
 
-    def _biddable_mw_it(self) -> float:
-        """IT MW of the sites miners may bid with this month."""
-        gross = self.industry.sites.gross_mw
-        return self.params.it_ratio * float(sum(gross[site] for site in self._biddable()))
+    def _clear_requests(self, date, biddable: list[int]) -> None:
+        """Award this month's requests, largest first, to miners' sites or the inventory.
 
-    def _clear_requests(self, date) -> None:
-        """Award this month's requests, largest first, to miners' sites or the inventory."""
+        `biddable` are the sites miners may bid with as the round starts (`_biddable`);
+        a site leased leaves the offers, and no award changes another site's score (a
+        firm's track record grows only as conversions finish), so each is scored once.
+        """
         requests = self.market.requests(self.month, date)
         self.demand_mw = sum(r.mw_it for r in requests)
         nonminer = self.market.nonminer
+        scored = [(self.score(site), site) for site in biddable] if requests else []
         for request in sorted(requests, key=lambda r: -r.mw_it):
-            bids = [(self.score(site), site) for site in self._biddable()]
+            bids = [bid for bid in scored if bid[1] in self.offered]
             best = max((b for b in bids if b[0] >= request.min_readiness), default=None)
             nonminer_wins = nonminer.inventory_mw >= request.mw_it and (
                 best is None or self.params.nonminer_readiness > best[0]
