@@ -26,7 +26,7 @@ from abm.agents.capital import CapitalMarket
 from abm.agents.fleet import MachineState
 from abm.agents.hosting import AiHosting
 from abm.agents.industry import Industry
-from abm.agents.miner import Miner
+from abm.agents.miner import Miner, month_charges_usd
 from abm.agents.population import StartConditions, draw_population, finance_firm
 from abm.chain import COIN_SAT, Chain, FeeProcess, bits_for_difficulty, block_subsidy_sat
 from abm.chain.consensus import RETARGET_INTERVAL, TARGET_SPACING_S
@@ -343,9 +343,7 @@ class MiningModel(mesa.Model):
         self.hosting.month_end(month_last_day)
         industry.energize_sites(month_last_day)
         owned_mw = industry.site_mw_by_firm()  # G&A on what each firm owned as the month ended
-        for miner in self._alive_miners():
-            if not miner.monthly_finance(float(month_costs[miner.index]), owned_mw[miner.index]):
-                self._bankrupt(miner)
+        self._finance_firms(month_costs, owned_mw)
         for firm, old, new in self.pools.switch(self.pool_rng, industry.alive):
             self.events.add("pool_switch", firm, old_pool=old, new_pool=new)
         if quarter:
@@ -358,6 +356,39 @@ class MiningModel(mesa.Model):
                 miner.review_expansion()
             industry.scrap_old_market_inventory()
         self.recorder.record_month(self.dates[self.readings.step_index])
+
+    def _finance_firms(self, month_costs_usd: np.ndarray, owned_mw: np.ndarray) -> None:
+        """Every alive firm pays its month's charges and restores its cash, in firm order.
+
+        A bankrupt firm leaves at once. The charges of all firms are paid at once, each
+        firm the same sums as alone; then each firm restores its cash
+        (`Miner.monthly_finance`) unless that would do nothing (no debt due, cash above its
+        reserve). Restoring reads and changes only the firm's own books, so paying the
+        later firms' charges first changes nothing, except when it goes bankrupt: its
+        auctions are paid from other firms' cash, so the later firms' charges are undone
+        and paid again after them.
+        """
+        ledger, step = self.industry.ledger, self.readings.step_index
+        min_cash_months = self.params.finance.min_cash_months
+        miners = self._alive_miners()
+        while miners:
+            firms = np.array([m.index for m in miners])
+            charges = month_charges_usd(miners, owned_mw[firms])
+            before = charges.pay(ledger, firms)
+            cash = ledger.cash_usd[firms]
+            costs = month_costs_usd[firms]
+            reserve = min_cash_months * (costs + charges.interest_usd)
+            due = [bool(self.industry.debt.due(f, step)) for f in firms.tolist()]
+            settled = (cash >= reserve) & (cash >= 0) & ~np.array(due, dtype=bool)
+            for k in np.flatnonzero(~settled).tolist():
+                miner = miners[k]
+                if not miner.monthly_finance(float(costs[k]), float(charges.interest_usd[k])):
+                    charges.unpay(ledger, firms, before, slice(k + 1, None))
+                    self._bankrupt(miner)
+                    miners = miners[k + 1 :]
+                    break
+            else:
+                miners = []
 
     def _alive_miners(self) -> list[Miner]:
         return [m for m in self.miners if self.industry.alive[m.index]]
