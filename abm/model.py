@@ -378,8 +378,8 @@ class MiningModel(mesa.Model):
             cash = ledger.cash_usd[firms]
             costs = month_costs_usd[firms]
             reserve = min_cash_months * (costs + charges.interest_usd)
-            due = [bool(self.industry.debt.due(f, step)) for f in firms.tolist()]
-            settled = (cash >= reserve) & (cash >= 0) & ~np.array(due, dtype=bool)
+            due = self.industry.debt.any_due(firms.tolist(), step)
+            settled = (cash >= reserve) & (cash >= 0) & ~due
             for k in np.flatnonzero(~settled).tolist():
                 miner = miners[k]
                 if not miner.monthly_finance(float(costs[k]), float(charges.interest_usd[k])):

@@ -92,16 +92,18 @@ def cost_of_capital(policy_rate: float, leverage: float, params: FinanceParams) 
 class DebtBook:
     """Every firm's debt tranches, in the order they were taken on.
 
-    A firm's principal, first maturity and interest (at the policy rate last asked) are
-    kept once computed, until its tranches change: `add`, `remove` and `clear` forget them
-    (tranches are frozen), so the many reads between changes cost no loop over tranches.
+    A firm's principal, first maturity and interest (at the policy rate last asked, or at
+    any rate if all its tranches are fixed) are kept once computed, until its tranches
+    change: `add`, `remove` and `clear` forget them (tranches are frozen), so the many reads
+    between changes cost no loop over tranches.
     """
 
     def __init__(self, n_firms: int) -> None:
         self._tranches: list[list[DebtTranche]] = [[] for _ in range(n_firms)]
         self._principal_usd: list[float | None] = [None] * n_firms  # None: not summed yet
         self._first_maturity_step: list[float | None] = [None] * n_firms  # inf: no debt
-        self._interest: list[tuple[float, float] | None] = [None] * n_firms  # (rate, USD/yr)
+        # (policy rate, USD per year); rate None: every tranche fixed, the same at any rate
+        self._interest: list[tuple[float | None, float] | None] = [None] * n_firms
 
     def of(self, firm: int) -> tuple[DebtTranche, ...]:
         """A firm's tranches (a copy: change them through the book)."""
@@ -109,13 +111,23 @@ class DebtBook:
 
     def due(self, firm: int, step: int) -> list[DebtTranche]:
         """A firm's tranches maturing at or before `step`, in the book's order."""
+        if self._first_maturity(firm) > step:  # most months: nothing falls due
+            return []
+        return [t for t in self._tranches[firm] if t.maturity_step <= step]
+
+    def any_due(self, firms: list[int], step: int) -> np.ndarray:
+        """Per firm of `firms`: whether any of its tranches matures at or before `step`."""
+        kept = self._first_maturity_step
+        first = [kept[f] if kept[f] is not None else self._first_maturity(f) for f in firms]
+        return np.array(first, dtype=float) <= step
+
+    def _first_maturity(self, firm: int) -> float:
+        """The step a firm's first tranche matures (inf without debt)."""
         first = self._first_maturity_step[firm]
         if first is None:
             first = min((t.maturity_step for t in self._tranches[firm]), default=math.inf)
             self._first_maturity_step[firm] = first
-        if first > step:  # most months: nothing falls due
-            return []
-        return [t for t in self._tranches[firm] if t.maturity_step <= step]
+        return first
 
     def principal_usd(self, firm: int) -> float:
         """A firm's principal outstanding."""
@@ -129,13 +141,23 @@ class DebtBook:
         """Every firm's `principal_usd`."""
         return np.array([self.principal_usd(f) for f in range(len(self._tranches))], dtype=float)
 
-    def interest_usd_per_year(self, firm: int, policy_rate: float) -> float:
-        """A firm's interest at this month's rates, USD per year."""
-        kept = self._interest[firm]
-        if kept is None or kept[0] != policy_rate:
-            usd = sum(t.principal_usd * t.rate(policy_rate) for t in self._tranches[firm])
-            kept = self._interest[firm] = (policy_rate, usd)
-        return kept[1]
+    def interest_by_firm_usd_per_year(self, firms: list[int], policy_rate: float) -> np.ndarray:
+        """Interest of each of `firms` at this month's rates, USD per year."""
+        kept, usd = self._interest, []
+        for firm in firms:
+            k = kept[firm]
+            if k is None or (k[0] != policy_rate and k[0] is not None):
+                k = self._keep_interest(firm, policy_rate)
+            usd.append(k[1])
+        return np.array(usd, dtype=float)
+
+    def _keep_interest(self, firm: int, policy_rate: float) -> tuple[float | None, float]:
+        """Sum a firm's interest at `policy_rate` and keep it (for any rate if all fixed)."""
+        tranches = self._tranches[firm]
+        usd = sum(t.principal_usd * t.rate(policy_rate) for t in tranches)
+        floating = any(t.fixed_rate is None for t in tranches)
+        kept = self._interest[firm] = (policy_rate if floating else None, usd)
+        return kept
 
     def add(self, firm: int, tranche: DebtTranche) -> None:
         """A new loan or note of `firm`."""

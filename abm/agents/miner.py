@@ -417,5 +417,5 @@ def month_charges_usd(miners: Sequence[Miner], owned_mw: np.ndarray) -> MonthCha
     return MonthCharges(
         ga_usd=rules.finance.ga_usd_per_mw_year * owned_mw / 12.0,
         ai_team_usd=np.where(first.hosting.ai_team[firms], team_usd, 0.0),
-        interest_usd=np.array([industry.debt.interest_usd_per_year(f, rate) / 12.0 for f in firms]),
+        interest_usd=industry.debt.interest_by_firm_usd_per_year(firms, rate) / 12.0,
     )
