@@ -291,26 +291,33 @@ class AiHosting:
                 self.events.add("return_to_mining", int(self.industry.sites.firm[site]), site=site)
 
     def _collect_rent_and_defaults(self, date) -> None:
-        ledger = self.industry.ledger
+        """Each lease in service, in book order, defaults (one draw each) or pays its rent.
+
+        The draws are taken at once (the same numbers as one by one) and the rents and
+        opex posted after the loop, in its order (nothing in it reads the ledger).
+        """
         tenants = range(len(self.ai.tenants))  # each tenant type's chance, once a round
         default_probability = [self.market.default_probability(t, date) for t in tenants]
-        for lease in self.book.leases:
-            if lease.status != LeaseStatus.IN_SERVICE:
-                continue
-            if self.rng.random() < default_probability[lease.tenant]:
+        in_service = [x for x in self.book.leases if x.status == LeaseStatus.IN_SERVICE]
+        draws = self.rng.random(len(in_service)).tolist()
+        postings, month_rent_usd = [], self.month_rent_usd.tolist()
+        for lease, draw in zip(in_service, draws, strict=True):
+            if draw < default_probability[lease.tenant]:
                 lease.status = LeaseStatus.DEFAULTED
                 self._vacate(lease.site)
                 self.events.add("tenant_default", lease.firm, site=lease.site, mw=lease.mw_it)
                 continue
             rent = lease.rent_usd()
-            ledger.receive(lease.firm, "ai_rent_usd", rent)
-            ledger.pay(lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin))
-            self.month_rent_usd[lease.firm] += rent
+            postings.append((lease.firm, "ai_rent_usd", rent))
+            postings.append((lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin)))
+            month_rent_usd[lease.firm] += rent
             lease.months_paid += 1
             if lease.months_paid >= lease.term_months:
                 lease.status = LeaseStatus.ENDED
                 self._vacate(lease.site)
                 self.events.add("lease_ended", lease.firm, site=lease.site, mw=lease.mw_it)
+        self.industry.ledger.post_each(postings)
+        self.month_rent_usd[:] = month_rent_usd
 
     def _vacate(self, site: int) -> None:
         """A site whose tenant left stays AI-ready and can be re-let or returned to mining."""
