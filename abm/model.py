@@ -239,11 +239,12 @@ class MiningModel(mesa.Model):
         )
         month_power = industry.monthly_power_cost_estimate()
         ledger = industry.ledger
+        ledger.btc_sat[:] = [round(seed.treasury_btc * COIN_SAT) for seed in seeds]
+        assets = industry.assets_by_firm()  # before any cash: each firm's own books only
         for f, seed in enumerate(seeds):
-            ledger.btc_sat[f] = round(seed.treasury_btc * COIN_SAT)
             Miner(self, f, seed, industry, self.capital, self.hosting, self.readings, self.peers, p)
             cash, tranches = finance_firm(
-                seed, industry.assets_usd(f), month_power[f], start, p.finance, pop.draw, rng
+                seed, assets[f], month_power[f], start, p.finance, pop.draw, rng
             )
             for tranche in tranches:
                 industry.debt.add(f, tranche)
@@ -260,10 +261,13 @@ class MiningModel(mesa.Model):
     def _start_attributes(self) -> dict[str, np.ndarray]:
         """Per firm: the attributes at the start the firm panel carries as `start_*`."""
         industry, n = self.industry, len(self.miners)
+        assets, debt = industry.assets_by_firm(), industry.debt.principal_by_firm()
+        leverage = np.ones(n)  # `Industry.leverage`: 1 without assets
+        np.divide(debt, assets, out=leverage, where=assets > 0)
         return industry.firm_indicators() | {
-            "leverage": np.array([industry.leverage(f) for f in range(n)]),
+            "leverage": leverage,
             "hashrate_eh": np.bincount(industry.fleet.firm, industry.fleet.th, n) / 1e6,
-            "net_worth_usd": np.array([industry.net_worth_usd(f) for f in range(n)]),
+            "net_worth_usd": assets - debt,
             "cash_usd": industry.ledger.cash_usd.copy(),
         }
 
