@@ -283,6 +283,7 @@ def run_bifurcation(
     *,
     window_months: int = 12,
     threshold: float = 0.5,
+    classes: pd.Series | None = None,
 ) -> dict[str, Any]:
     """Per-run bifurcation summary: classes, bankruptcies, and the survivors' outcome shape.
 
@@ -291,6 +292,9 @@ def run_bifurcation(
         start_net_worth: Net worth at the start (USD), indexed by ``firm_id``.
         window_months: Passed to :func:`classify_firms`.
         threshold: Passed to :func:`classify_firms`.
+        classes: Each firm's class, indexed by ``firm_id`` (sorted), if already known (a
+            firm table's ``firm_class``, which :func:`classify_firms` gave it); otherwise
+            classified here.
 
     Returns:
         A dict of plain Python values:
@@ -308,7 +312,8 @@ def run_bifurcation(
           (None, too, without a ``value_per_start_share_usd`` column);
         * ``mean_log_growth``: mean log growth per class (None where undefined).
     """
-    classes = classify_firms(panel, window_months=window_months, threshold=threshold)
+    if classes is None:
+        classes = classify_firms(panel, window_months=window_months, threshold=threshold)
     growth = log_net_worth_growth(panel, start_net_worth)
     means = growth.groupby(classes).mean()
     counts = classes.value_counts()
