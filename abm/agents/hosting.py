@@ -72,6 +72,7 @@ class AiHosting:
         self.month = 0
         self.demand_mw = 0.0
         self.month_rent_usd = np.zeros(n)
+        self._typical_lease: tuple[np.datetime64, tuple[float, bool, float, float]] | None = None
 
     # --- per-firm views -----------------------------------------------------------------
     def mw_by_firm(self, statuses: tuple[LeaseStatus, ...]) -> np.ndarray:
@@ -85,15 +86,20 @@ class AiHosting:
     def typical_lease(self, date) -> tuple[float, bool, float, float]:
         """Demand-weighted tenant terms a firm expects a request to ask for today.
 
-        Returns (min readiness, liquid required, escalator per year, NOI margin).
+        Returns (min readiness, liquid required, escalator per year, NOI margin). Kept for
+        the date last asked (every firm's review asks on the same day); the tenants' terms
+        never change, the era's requirements only with the date.
         """
-        tenants = self.ai.tenants
-        weights = np.array([t.demand_share for t in tenants])
-        increment, liquid, _ = self.market.requirements(date)
-        readiness = float(weights @ [t.min_readiness for t in tenants]) + increment
-        escalator = float(weights @ [t.escalator_per_year for t in tenants])
-        margin = float(weights @ [t.noi_margin for t in tenants])
-        return min(readiness, 1.0), liquid, escalator, margin
+        kept = self._typical_lease
+        if kept is None or kept[0] != date:
+            tenants = self.ai.tenants
+            weights = np.array([t.demand_share for t in tenants])
+            increment, liquid, _ = self.market.requirements(date)
+            readiness = float(weights @ [t.min_readiness for t in tenants]) + increment
+            escalator = float(weights @ [t.escalator_per_year for t in tenants])
+            margin = float(weights @ [t.noi_margin for t in tenants])
+            kept = self._typical_lease = (date, (min(readiness, 1.0), liquid, escalator, margin))
+        return kept[1]
 
     def score(self, site: int) -> float:
         """Readiness-adjusted score tenants give a site's offer.

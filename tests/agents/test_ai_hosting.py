@@ -618,3 +618,22 @@ def test_a_site_leased_in_a_round_takes_no_second_request():
         (site, min(20.0, hosting.params.it_ratio * sites.gross_mw[site]))
     ]
     assert hosting.offered == set()
+
+
+def test_the_typical_lease_kept_for_a_day_follows_the_gpu_era_of_each_day_asked():
+    """The typical lease kept for the day asked last equals a fresh computation.
+
+    Asked day after day across the GPU eras (and back), as a round that kept nothing
+    computes it; the terms change where an era's requirements do.
+    """
+    model = abm.MiningModel("baseline_2026", seed=1, security_metrics=False)
+    hosting = model.hosting
+    days = [model.dates[i] for i in (0, 0, 400, 1200, 1825, 400, 0)]
+    answers = []
+    for day in days:
+        fresh = copy.copy(hosting)
+        fresh._typical_lease = None
+        answers.append(hosting.typical_lease(day))
+        assert answers[-1] == fresh.typical_lease(day)
+    eras = {hosting.market.era(day).start_date for day in days}
+    assert len(eras) >= 2 and len({a[:2] for a in answers}) >= 2
