@@ -26,7 +26,7 @@ from abm.agents.capital import CapitalMarket
 from abm.agents.fleet import MachineState
 from abm.agents.hosting import AiHosting
 from abm.agents.industry import Industry
-from abm.agents.miner import Miner, month_charges_usd
+from abm.agents.miner import Miner, cash_reserve_usd, month_charges_usd
 from abm.agents.population import StartConditions, draw_population, finance_firm
 from abm.chain import COIN_SAT, Chain, FeeProcess, bits_for_difficulty, block_subsidy_sat
 from abm.chain.consensus import RETARGET_INTERVAL, TARGET_SPACING_S
@@ -373,7 +373,6 @@ class MiningModel(mesa.Model):
         and paid again after them.
         """
         ledger, step = self.industry.ledger, self.readings.step_index
-        min_cash_months = self.params.finance.min_cash_months
         miners = self._alive_miners()
         while miners:
             firms = np.array([m.index for m in miners])
@@ -381,7 +380,7 @@ class MiningModel(mesa.Model):
             before = charges.pay(ledger, firms)
             cash = ledger.cash_usd[firms]
             costs = month_costs_usd[firms]
-            reserve = min_cash_months * (costs + charges.interest_usd)
+            reserve = cash_reserve_usd(self.params.finance, costs, charges.interest_usd)
             due = self.industry.debt.any_due(firms.tolist(), step)
             settled = (cash >= reserve) & (cash >= 0) & ~due
             for k in np.flatnonzero(~settled).tolist():

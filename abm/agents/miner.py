@@ -24,7 +24,7 @@ from abm.agents.expansion import (
     price_site,
     site_mw_to_build,
 )
-from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
+from abm.agents.finance import DebtTranche, FinanceParams, cost_of_capital, credit_spread
 from abm.agents.fleet import Cooling, MachineState, Mode
 from abm.agents.hosting import AiHosting
 from abm.agents.industry import Industry, SiteReview
@@ -140,7 +140,7 @@ class Miner(mesa.Agent):
         """
         fin, i = self.rules.finance, self.index
         self._roll_maturing_debt()
-        target = fin.min_cash_months * (month_costs_usd + interest_usd)
+        target = cash_reserve_usd(fin, month_costs_usd, interest_usd)
         cash = self.cash_usd
         if cash < target:
             self._sell_btc(target - cash)
@@ -405,10 +405,19 @@ class Miner(mesa.Agent):
             budget -= th * price_th
 
 
+def cash_reserve_usd(finance: FinanceParams, month_costs_usd, interest_usd):
+    """Cash a firm keeps at a month end, USD (of one firm, or arrays of many).
+
+    `min_cash_months` of last month's power and opex and of the month's interest.
+    """
+    return finance.min_cash_months * (month_costs_usd + interest_usd)
+
+
 def month_charges_usd(miners: Sequence[Miner], owned_mw: np.ndarray) -> MonthCharges:
     """Each of `miners`' month-end charges (`MonthCharges`), at today's policy rate.
 
-    `owned_mw` (one per miner) is the site MW each owned as the month ended.
+    `owned_mw` (one per miner) is the site MW each owned as the month ended, before this
+    month end's auctions (a site bought from a bankrupt firm was paid for by its seller).
     """
     first = miners[0]
     industry, rules, rate = first.industry, first.rules, first.readings.debt_policy_rate
