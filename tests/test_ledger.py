@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from abm.ledger import INFLOWS, OUTFLOWS, Ledger
+from abm.ledger import INFLOWS, OUTFLOWS, Ledger, sum_row_after_row
 
 N_FIRMS = 4
 
@@ -38,3 +38,23 @@ def test_posting_each_equals_receiving_and_paying_one_by_one(postings, cash_usd)
     assert each.cash_usd.tobytes() == one_by_one.cash_usd.tobytes()
     for flow, values in each.flows.items():
         assert values.tobytes() == one_by_one.flows[flow].tobytes(), flow
+
+
+@given(
+    st.integers(1, 70),
+    st.sampled_from([(1,), (2,), (3,), (64,), (5, 1), (5, 64), (1, 1)]),
+    st.integers(0, 2**32 - 1),
+)
+def test_a_sum_row_after_row_is_a_running_sums_last_row(days, row_shape, seed):
+    """The same bytes as adding the rows one after the other, in order.
+
+    Any number of rows of any shape, magnitudes from 1e-8 to 1e8 of both signs (where
+    the order of the additions shows in the last bits).
+    """
+    rng = np.random.default_rng(seed)
+    shape = (days, *row_shape)
+    rows = rng.normal(size=shape) * 10.0 ** rng.integers(-8, 8, shape)  # the order shows
+    running = rows[0].copy()
+    for row in rows[1:]:
+        running = running + row
+    assert sum_row_after_row(rows).tobytes() == running.tobytes()
