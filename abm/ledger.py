@@ -46,7 +46,7 @@ class Ledger:
     when a balance or a flow is next read (at the month's end, in a run), all days at once,
     with the same numbers as posting them day by day (`mine`, `sell_btc_every_firm`,
     `pay_every_firm`, `receive_every_firm`): integer satoshis in any order, every float sum
-    as the same running sum over the days (`np.add.accumulate`, which adds row after row),
+    as the same running sum over the days (`sum_row_after_row`),
     `x - y` as `x + (-y)`.
     """
 
@@ -137,17 +137,16 @@ class Ledger:
         for k, name in enumerate(names):
             flows[0, k] = self._flows[name]
         flows[1:, 0], flows[1:, 1], flows[1:, 2:] = revenue, sales, power
-        np.add.accumulate(flows, axis=0, out=flows)
+        total = sum_row_after_row(flows)
         for k, name in enumerate(names):
-            self._flows[name][:] = flows[-1, k]
+            self._flows[name][:] = total[k]
         cash = np.empty((1 + 4 * days, n))  # cash, then each day: + sales - bill - opex + resale
         cash[0] = self._cash_usd
         cash[1::4] = sales
         np.negative(power[:, 0], out=cash[2::4])
         np.negative(power[:, 1], out=cash[3::4])
         cash[4::4] = power[:, 2]
-        np.add.accumulate(cash, axis=0, out=cash)
-        self._cash_usd[:] = cash[-1]
+        self._cash_usd[:] = sum_row_after_row(cash)
 
     def pay(self, firm: int | np.ndarray, flow: str, usd: float | np.ndarray) -> None:
         """Cash out of `firm` (or of every firm, given arrays) booked under `flow`."""
@@ -164,6 +163,29 @@ class Ledger:
             self._post_booked()
         self._cash_usd[firm] += usd
         self._flows[flow][firm] += usd
+
+    def post_each(self, postings: list[tuple[int, str, float]]) -> None:
+        """`receive` (an inflow) or `pay` (an outflow) each (firm, flow, USD), in order.
+
+        In Python floats, whose sums are numpy's bit for bit: many small postings (a
+        month's rents) without numpy's cost per call.
+        """
+        if not postings:
+            return
+        cash, flows = self.cash_usd.tolist(), {}
+        for firm, flow, usd in postings:
+            if flow not in flows:
+                assert flow in INFLOWS or flow in OUTFLOWS, flow
+                flows[flow] = (flow in INFLOWS, self._flows[flow].tolist())
+            inflow, values = flows[flow]
+            if inflow:
+                cash[firm] += usd
+            else:
+                cash[firm] -= usd
+            values[firm] += usd
+        self._cash_usd[:] = cash
+        for flow, (_, values) in flows.items():
+            self._flows[flow][:] = values
 
     def pay_every_firm(self, flow: str, usd: np.ndarray) -> None:
         """`pay` from every firm at once, one amount per firm."""
@@ -199,6 +221,19 @@ class Ledger:
         for values in self.flows.values():
             values[:] = 0
         return taken
+
+
+def sum_row_after_row(rows: np.ndarray) -> np.ndarray:
+    """`((rows[0] + rows[1]) + rows[2]) + ...`, element by element: a running sum's end.
+
+    numpy sums along axis 0 of a C-contiguous array row after row when each row has two
+    or more elements (it sums pairwise only along the fast axis in memory), at a seventh
+    of `np.add.accumulate`'s cost; rows of one element are accumulated.
+    """
+    rows = np.ascontiguousarray(rows)
+    if rows[0].size > 1:
+        return np.add.reduce(rows, axis=0)
+    return np.add.accumulate(rows, axis=0)[-1]
 
 
 def _sold(sat: np.ndarray, sell_share: np.ndarray) -> np.ndarray:

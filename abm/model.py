@@ -26,7 +26,7 @@ from abm.agents.capital import CapitalMarket
 from abm.agents.fleet import MachineState
 from abm.agents.hosting import AiHosting
 from abm.agents.industry import Industry
-from abm.agents.miner import Miner
+from abm.agents.miner import Miner, cash_reserve_usd, month_charges_usd
 from abm.agents.population import StartConditions, draw_population, finance_firm
 from abm.chain import COIN_SAT, Chain, FeeProcess, bits_for_difficulty, block_subsidy_sat
 from abm.chain.consensus import RETARGET_INTERVAL, TARGET_SPACING_S
@@ -239,11 +239,12 @@ class MiningModel(mesa.Model):
         )
         month_power = industry.monthly_power_cost_estimate()
         ledger = industry.ledger
+        ledger.btc_sat[:] = [round(seed.treasury_btc * COIN_SAT) for seed in seeds]
+        assets = industry.assets_by_firm()  # before any cash: each firm's own books only
         for f, seed in enumerate(seeds):
-            ledger.btc_sat[f] = round(seed.treasury_btc * COIN_SAT)
             Miner(self, f, seed, industry, self.capital, self.hosting, self.readings, self.peers, p)
             cash, tranches = finance_firm(
-                seed, industry.assets_usd(f), month_power[f], start, p.finance, pop.draw, rng
+                seed, assets[f], month_power[f], start, p.finance, pop.draw, rng
             )
             for tranche in tranches:
                 industry.debt.add(f, tranche)
@@ -260,10 +261,13 @@ class MiningModel(mesa.Model):
     def _start_attributes(self) -> dict[str, np.ndarray]:
         """Per firm: the attributes at the start the firm panel carries as `start_*`."""
         industry, n = self.industry, len(self.miners)
+        assets, debt = industry.assets_by_firm(), industry.debt.principal_by_firm()
+        leverage = np.ones(n)  # `Industry.leverage`: 1 without assets
+        np.divide(debt, assets, out=leverage, where=assets > 0)
         return industry.firm_indicators() | {
-            "leverage": np.array([industry.leverage(f) for f in range(n)]),
+            "leverage": leverage,
             "hashrate_eh": np.bincount(industry.fleet.firm, industry.fleet.th, n) / 1e6,
-            "net_worth_usd": np.array([industry.net_worth_usd(f) for f in range(n)]),
+            "net_worth_usd": assets - debt,
             "cash_usd": industry.ledger.cash_usd.copy(),
         }
 
@@ -347,9 +351,7 @@ class MiningModel(mesa.Model):
         self.hosting.month_end(month_last_day)
         industry.energize_sites(month_last_day)
         owned_mw = industry.site_mw_by_firm()  # G&A on what each firm owned as the month ended
-        for miner in self._alive_miners():
-            if not miner.monthly_finance(float(month_costs[miner.index]), owned_mw[miner.index]):
-                self._bankrupt(miner)
+        self._finance_firms(month_costs, owned_mw)
         for firm, old, new in self.pools.switch(self.pool_rng, industry.alive):
             self.events.add("pool_switch", firm, old_pool=old, new_pool=new)
         if quarter:
@@ -362,6 +364,38 @@ class MiningModel(mesa.Model):
                 miner.review_expansion(review)
             industry.scrap_old_market_inventory()
         self.recorder.record_month(self.dates[self.readings.step_index])
+
+    def _finance_firms(self, month_costs_usd: np.ndarray, owned_mw: np.ndarray) -> None:
+        """Every alive firm pays its month's charges and restores its cash, in firm order.
+
+        A bankrupt firm leaves at once. The charges of all firms are paid at once, each
+        firm the same sums as alone; then each firm restores its cash
+        (`Miner.monthly_finance`) unless that would do nothing (no debt due, cash above its
+        reserve). Restoring reads and changes only the firm's own books, so paying the
+        later firms' charges first changes nothing, except when it goes bankrupt: its
+        auctions are paid from other firms' cash, so the later firms' charges are undone
+        and paid again after them.
+        """
+        ledger, step = self.industry.ledger, self.readings.step_index
+        miners = self._alive_miners()
+        while miners:
+            firms = np.array([m.index for m in miners])
+            charges = month_charges_usd(miners, owned_mw[firms])
+            before = charges.pay(ledger, firms)
+            cash = ledger.cash_usd[firms]
+            costs = month_costs_usd[firms]
+            reserve = cash_reserve_usd(self.params.finance, costs, charges.interest_usd)
+            due = self.industry.debt.any_due(firms.tolist(), step)
+            settled = (cash >= reserve) & (cash >= 0) & ~due
+            for k in np.flatnonzero(~settled).tolist():
+                miner = miners[k]
+                if not miner.monthly_finance(float(costs[k]), float(charges.interest_usd[k])):
+                    charges.unpay(ledger, firms, before, slice(k + 1, None))
+                    self._bankrupt(miner)
+                    miners = miners[k + 1 :]
+                    break
+            else:
+                miners = []
 
     def _alive_miners(self) -> list[Miner]:
         return [m for m in self.miners if self.industry.alive[m.index]]

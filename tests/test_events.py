@@ -77,3 +77,39 @@ def test_an_undeclared_detail_is_refused():
     log = EventLog(lambda step: np.datetime64("2026-01-01"))
     with pytest.raises(KeyError, match=r"not in abm\.events\.DETAILS"):
         log.add("auction", 3, price=1.0)
+
+
+def test_the_frame_equals_the_rows_converted_column_by_column():
+    """The frame equals the row dicts' frame with each column converted to its type.
+
+    300 events with details given, missing, None or NaN, of every column type (NaN and
+    None become nulls).
+    """
+    rng = np.random.default_rng(5)
+    log = EventLog(lambda i: DATES[i % 10])
+    names = list(DETAILS)
+    for i in range(300):
+        log.step = i
+        details = {}
+        for name in rng.choice(names, size=rng.integers(0, 5), replace=False):
+            dtype = DETAILS[name]
+            if rng.random() < 0.1:
+                details[name] = None if rng.random() < 0.5 else float("nan")
+            elif dtype == "Int64":
+                details[name] = int(rng.integers(-(2**40), 2**40))
+            elif dtype == "Float64":
+                details[name] = float(rng.normal()) if rng.random() < 0.5 else int(rng.integers(9))
+            else:
+                details[name] = bool(rng.random() < 0.5)
+        if details.get("height") is not None and details["height"] != details["height"]:
+            details["height"] = None  # NaN is no integer
+        log.add(f"kind{i % 3}", int(rng.integers(-1, 9)), **details)
+    rows = pd.DataFrame(log.rows, columns=["date", "kind", "firm_id", *DETAILS])
+    expected = {
+        "date": pd.to_datetime(rows["date"]).astype("datetime64[s]"),
+        "kind": rows["kind"].astype(str),
+        "firm_id": rows["firm_id"].astype("int64"),
+    }
+    for name, dtype in DETAILS.items():
+        expected[name] = rows[name].astype(dtype)
+    pd.testing.assert_frame_equal(log.frame(), pd.DataFrame(expected), check_exact=True)

@@ -14,7 +14,9 @@ import pytest
 from scipy import stats
 
 import abm
+from abm.agents.finance import DebtTranche
 from abm.agents.fleet import MARKET, MachineState, Mode
+from abm.agents.miner import month_charges_usd
 from abm.catalog import SCENARIO_DIR, list_scenarios
 from abm.chain import COIN_SAT, block_subsidy_sat, difficulty, subsidy_sum_sat
 from abm.ledger import INFLOWS, OUTFLOWS
@@ -665,3 +667,47 @@ def test_a_channel_switched_off_sees_the_start_rate():
     readings.set_policy_rate(0.045, 0.03625, off)
     assert (readings.policy_rate, readings.discount_policy_rate) == (0.045, 0.03625)
     assert readings.debt_policy_rate == 0.045
+
+
+def finance_one_by_one(model: abm.MiningModel, month_costs_usd, owned_mw) -> None:
+    """The month-end finance firm after firm: charges, cash restored, bankruptcy at once."""
+    ledger = model.industry.ledger
+    for miner in model._alive_miners():
+        charges = month_charges_usd([miner], owned_mw[[miner.index]])
+        charges.pay(ledger, np.array([miner.index]))
+        interest = float(charges.interest_usd[0])
+        if not miner.monthly_finance(float(month_costs_usd[miner.index]), interest):
+            model._bankrupt(miner)
+
+
+@pytest.mark.parametrize("seed, sunk", [(1, (2,)), (2, (0, 5)), (3, (7, 30))])
+def test_firms_finance_as_they_would_one_by_one_through_bankruptcies(seed, sunk):
+    """All firms' charges paid at once, then cash restored: the books firm after firm.
+
+    Baseline 40 days in; the `sunk` firms (cash -1e12 USD, no BTC, debt 1e13 USD) go
+    bankrupt and their sites are auctioned to firms whose charges were paid at once and
+    must be undone. Every firm's cash, BTC, flows, debt and the events equal, bit for
+    bit, those of paying and restoring firm after firm, in firm order.
+    """
+    models = [abm.MiningModel("baseline_2026", seed=seed, security_metrics=False) for _ in "ab"]
+    for model in models:
+        for _ in range(40):
+            model.step()
+        industry = model.industry
+        for firm in sunk:
+            industry.ledger.cash_usd[firm] = -1e12
+            industry.ledger.btc_sat[firm] = 0
+            industry.debt.add(firm, DebtTranche(1e13, 0.0, 0.05, 10**6))
+    costs, owned = models[0].industry.last_month_costs_usd, models[0].industry.site_mw_by_firm()
+    models[0]._finance_firms(costs, owned)
+    finance_one_by_one(models[1], costs.copy(), owned.copy())
+    a, b = (m.industry for m in models)
+    assert not a.alive[list(sunk)].any()
+    np.testing.assert_array_equal(a.alive, b.alive)
+    assert a.ledger.cash_usd.tobytes() == b.ledger.cash_usd.tobytes()
+    assert a.ledger.btc_sat.tobytes() == b.ledger.btc_sat.tobytes()
+    for flow, values in a.ledger.flows.items():
+        assert values.tobytes() == b.ledger.flows[flow].tobytes(), flow
+    assert [a.debt.of(f) for f in range(a.n_firms)] == [b.debt.of(f) for f in range(b.n_firms)]
+    pd.testing.assert_frame_equal(models[0].event_table(), models[1].event_table())
+    assert (models[0].event_table()["kind"] == "auction").any()

@@ -92,16 +92,22 @@ def cost_of_capital(policy_rate: float, leverage: float, params: FinanceParams) 
 class DebtBook:
     """Every firm's debt tranches, in the order they were taken on.
 
-    A firm's principal, first maturity and interest (at the policy rate last asked) are
-    kept once computed, until its tranches change: `add`, `remove` and `clear` forget them
-    (tranches are frozen), so the many reads between changes cost no loop over tranches.
+    A firm's principal, first maturity and interest (at the policy rate last asked, or at
+    any rate if all its tranches are fixed) are kept once computed, until its tranches
+    change: `add`, `remove` and `clear` forget them (tranches are frozen), so the many reads
+    between changes cost no loop over tranches. First maturities and interest are kept as
+    arrays over firms, which the month end reads for every firm at once.
     """
 
     def __init__(self, n_firms: int) -> None:
         self._tranches: list[list[DebtTranche]] = [[] for _ in range(n_firms)]
         self._principal_usd: list[float | None] = [None] * n_firms  # None: not summed yet
-        self._first_maturity_step: list[float | None] = [None] * n_firms  # inf: no debt
-        self._interest: list[tuple[float, float] | None] = [None] * n_firms  # (rate, USD/yr)
+        self._first_maturity_step = np.full(n_firms, math.inf)  # inf: no debt
+        self._interest_usd_per_year = np.zeros(n_firms)  # at `_interest_rate`
+        self._floating = np.zeros(n_firms, dtype=bool)  # a floating tranche: rate-dependent
+        self._interest_rate: float | None = None  # the policy rate last asked
+        # firms whose kept first maturity or interest are out of date (all, at first)
+        self._stale_maturity, self._stale_interest = set(range(n_firms)), set(range(n_firms))
 
     def of(self, firm: int) -> tuple[DebtTranche, ...]:
         """A firm's tranches (a copy: change them through the book)."""
@@ -109,13 +115,21 @@ class DebtBook:
 
     def due(self, firm: int, step: int) -> list[DebtTranche]:
         """A firm's tranches maturing at or before `step`, in the book's order."""
-        first = self._first_maturity_step[firm]
-        if first is None:
-            first = min((t.maturity_step for t in self._tranches[firm]), default=math.inf)
-            self._first_maturity_step[firm] = first
-        if first > step:  # most months: nothing falls due
+        if self._first_maturities()[firm] > step:  # most months: nothing falls due
             return []
         return [t for t in self._tranches[firm] if t.maturity_step <= step]
+
+    def any_due(self, firms: list[int], step: int) -> np.ndarray:
+        """Per firm of `firms`: whether any of its tranches matures at or before `step`."""
+        return self._first_maturities()[firms] <= step
+
+    def _first_maturities(self) -> np.ndarray:
+        """Every firm's first maturity step (inf without debt), brought up to date."""
+        first = self._first_maturity_step
+        for firm in self._stale_maturity:
+            first[firm] = min((t.maturity_step for t in self._tranches[firm]), default=math.inf)
+        self._stale_maturity.clear()
+        return first
 
     def principal_usd(self, firm: int) -> float:
         """A firm's principal outstanding."""
@@ -129,13 +143,22 @@ class DebtBook:
         """Every firm's `principal_usd`."""
         return np.array([self.principal_usd(f) for f in range(len(self._tranches))], dtype=float)
 
-    def interest_usd_per_year(self, firm: int, policy_rate: float) -> float:
-        """A firm's interest at this month's rates, USD per year."""
-        kept = self._interest[firm]
-        if kept is None or kept[0] != policy_rate:
-            usd = sum(t.principal_usd * t.rate(policy_rate) for t in self._tranches[firm])
-            kept = self._interest[firm] = (policy_rate, usd)
-        return kept[1]
+    def interest_by_firm_usd_per_year(self, firms: list[int], policy_rate: float) -> np.ndarray:
+        """Interest of each of `firms` at this month's rates, USD per year.
+
+        Each firm's is its tranches' `principal x rate` summed in the book's order; a firm
+        with a floating tranche is summed anew when the policy rate moves.
+        """
+        if policy_rate != self._interest_rate:
+            self._interest_rate = policy_rate
+            self._stale_interest.update(np.flatnonzero(self._floating).tolist())
+        for firm in self._stale_interest:
+            tranches = self._tranches[firm]
+            usd = sum(t.principal_usd * t.rate(policy_rate) for t in tranches)
+            self._interest_usd_per_year[firm] = usd
+            self._floating[firm] = any(t.fixed_rate is None for t in tranches)
+        self._stale_interest.clear()
+        return self._interest_usd_per_year[firms]
 
     def add(self, firm: int, tranche: DebtTranche) -> None:
         """A new loan or note of `firm`."""
@@ -154,4 +177,6 @@ class DebtBook:
 
     def _forget_sums(self, firm: int) -> None:
         """The firm's tranches changed: what is kept of them is computed anew."""
-        self._principal_usd[firm] = self._first_maturity_step[firm] = self._interest[firm] = None
+        self._principal_usd[firm] = None
+        self._stale_maturity.add(firm)
+        self._stale_interest.add(firm)

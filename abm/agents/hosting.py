@@ -72,6 +72,7 @@ class AiHosting:
         self.month = 0
         self.demand_mw = 0.0
         self.month_rent_usd = np.zeros(n)
+        self._typical_lease: tuple[np.datetime64, tuple[float, bool, float, float]] | None = None
 
     # --- per-firm views -----------------------------------------------------------------
     def mw_by_firm(self, statuses: tuple[LeaseStatus, ...]) -> np.ndarray:
@@ -85,15 +86,20 @@ class AiHosting:
     def typical_lease(self, date) -> tuple[float, bool, float, float]:
         """Demand-weighted tenant terms a firm expects a request to ask for today.
 
-        Returns (min readiness, liquid required, escalator per year, NOI margin).
+        Returns (min readiness, liquid required, escalator per year, NOI margin). Kept for
+        the date last asked (every firm's review asks on the same day); the tenants' terms
+        never change, the era's requirements only with the date.
         """
-        tenants = self.ai.tenants
-        weights = np.array([t.demand_share for t in tenants])
-        increment, liquid, _ = self.market.requirements(date)
-        readiness = float(weights @ [t.min_readiness for t in tenants]) + increment
-        escalator = float(weights @ [t.escalator_per_year for t in tenants])
-        margin = float(weights @ [t.noi_margin for t in tenants])
-        return min(readiness, 1.0), liquid, escalator, margin
+        kept = self._typical_lease
+        if kept is None or kept[0] != date:
+            tenants = self.ai.tenants
+            weights = np.array([t.demand_share for t in tenants])
+            increment, liquid, _ = self.market.requirements(date)
+            readiness = float(weights @ [t.min_readiness for t in tenants]) + increment
+            escalator = float(weights @ [t.escalator_per_year for t in tenants])
+            margin = float(weights @ [t.noi_margin for t in tenants])
+            kept = self._typical_lease = (date, (min(readiness, 1.0), liquid, escalator, margin))
+        return kept[1]
 
     def score(self, site: int) -> float:
         """Readiness-adjusted score tenants give a site's offer.
@@ -207,8 +213,11 @@ class AiHosting:
         self._collect_rent_and_defaults(date)
         nonminer = self.market.nonminer
         nonminer.deliver(self.month)
-        available = self._biddable_mw_it() + nonminer.inventory_mw
-        self._clear_requests(date)
+        biddable = self._biddable()
+        gross = self.industry.sites.gross_mw
+        biddable_mw_it = self.params.it_ratio * float(sum(gross[site] for site in biddable))
+        available = biddable_mw_it + nonminer.inventory_mw
+        self._clear_requests(date, biddable)
         nonminer.start(self.market.update_index(self.month, self.demand_mw, available))
         self.revalue()
 
@@ -216,19 +225,27 @@ class AiHosting:
         """Value each firm's signed leases for its balance sheet (`_lease_value_usd`)."""
         value = self.industry.ai_value_usd
         value[:] = 0.0
+        hazards = self._hazards_per_year()
         for lease in self.book.active():
-            value[lease.firm] += self._lease_value_usd(lease)
+            value[lease.firm] += self._lease_value_usd(lease, hazards)
 
-    def _lease_value_usd(self, lease: Lease) -> float:
+    def _hazards_per_year(self) -> list[float]:
+        """Each tenant type's default hazard today, per year (higher in a credit shock).
+
+        Asked once per revaluation: every lease of a tenant type is discounted by it.
+        """
+        shock = self.market.in_default_shock(self.readings.date)
+        multiplier = self.ai.default_shock_multiplier if shock else 1.0
+        return [t.default_hazard_per_year * multiplier for t in self.ai.tenants]
+
+    def _lease_value_usd(self, lease: Lease, hazards_per_year: list[float] | None = None) -> float:
         """Expected PV of a signed lease's NOI, whether converting or in service.
 
         One valuation from signing to the end: NOI from the month rent starts, discounted
         at `lease_discount_rate` plus the tenant's default hazard today (higher in a credit
         shock), so finishing a conversion moves the value only by the months that passed.
         """
-        shock = self.market.in_default_shock(self.readings.date)
-        hazard = self.ai.tenants[lease.tenant].default_hazard_per_year
-        hazard *= self.ai.default_shock_multiplier if shock else 1.0
+        hazard = (hazards_per_year or self._hazards_per_year())[lease.tenant]
         months_to_rent = max(lease.ready_month - self.month, 0)
         if lease.status == LeaseStatus.IN_SERVICE:
             months_to_rent = 0
@@ -238,7 +255,8 @@ class AiHosting:
 
     def site_value_usd(self, site: int) -> float:
         """Value of the leases on a site (what a bidder pays for beyond the site itself)."""
-        return sum(self._lease_value_usd(x) for x in self.book.active() if x.site == site)
+        hazards = self._hazards_per_year()
+        return sum(self._lease_value_usd(x, hazards) for x in self.book.active() if x.site == site)
 
     def transfer_site(self, site: int, buyer: int) -> None:
         """A bankrupt firm's site changed hands: its leases follow it, or end if unsold."""
@@ -279,26 +297,33 @@ class AiHosting:
                 self.events.add("return_to_mining", int(self.industry.sites.firm[site]), site=site)
 
     def _collect_rent_and_defaults(self, date) -> None:
-        ledger = self.industry.ledger
+        """Each lease in service, in book order, defaults (one draw each) or pays its rent.
+
+        The draws are taken at once (the same numbers as one by one) and the rents and
+        opex posted after the loop, in its order (nothing in it reads the ledger).
+        """
         tenants = range(len(self.ai.tenants))  # each tenant type's chance, once a round
         default_probability = [self.market.default_probability(t, date) for t in tenants]
-        for lease in self.book.leases:
-            if lease.status != LeaseStatus.IN_SERVICE:
-                continue
-            if self.rng.random() < default_probability[lease.tenant]:
+        in_service = [x for x in self.book.leases if x.status == LeaseStatus.IN_SERVICE]
+        draws = self.rng.random(len(in_service)).tolist()
+        postings, month_rent_usd = [], self.month_rent_usd.tolist()
+        for lease, draw in zip(in_service, draws, strict=True):
+            if draw < default_probability[lease.tenant]:
                 lease.status = LeaseStatus.DEFAULTED
                 self._vacate(lease.site)
                 self.events.add("tenant_default", lease.firm, site=lease.site, mw=lease.mw_it)
                 continue
             rent = lease.rent_usd()
-            ledger.receive(lease.firm, "ai_rent_usd", rent)
-            ledger.pay(lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin))
-            self.month_rent_usd[lease.firm] += rent
+            postings.append((lease.firm, "ai_rent_usd", rent))
+            postings.append((lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin)))
+            month_rent_usd[lease.firm] += rent
             lease.months_paid += 1
             if lease.months_paid >= lease.term_months:
                 lease.status = LeaseStatus.ENDED
                 self._vacate(lease.site)
                 self.events.add("lease_ended", lease.firm, site=lease.site, mw=lease.mw_it)
+        self.industry.ledger.post_each(postings)
+        self.month_rent_usd[:] = month_rent_usd
 
     def _vacate(self, site: int) -> None:
         """A site whose tenant left stays AI-ready and can be re-let or returned to mining."""
@@ -333,18 +358,19 @@ class AiHosting:
             if sites.firm[site] >= 0 and alive[sites.firm[site]] and self.ai_team[sites.firm[site]]
         ]
 
-    def _biddable_mw_it(self) -> float:
-        """IT MW of the sites miners may bid with this month."""
-        gross = self.industry.sites.gross_mw
-        return self.params.it_ratio * float(sum(gross[site] for site in self._biddable()))
+    def _clear_requests(self, date, biddable: list[int]) -> None:
+        """Award this month's requests, largest first, to miners' sites or the inventory.
 
-    def _clear_requests(self, date) -> None:
-        """Award this month's requests, largest first, to miners' sites or the inventory."""
+        `biddable` are the sites miners may bid with as the round starts (`_biddable`);
+        a site leased leaves the offers, and no award changes another site's score (a
+        firm's track record grows only as conversions finish), so each is scored once.
+        """
         requests = self.market.requests(self.month, date)
         self.demand_mw = sum(r.mw_it for r in requests)
         nonminer = self.market.nonminer
+        scored = [(self.score(site), site) for site in biddable] if requests else []
         for request in sorted(requests, key=lambda r: -r.mw_it):
-            bids = [(self.score(site), site) for site in self._biddable()]
+            bids = [bid for bid in scored if bid[1] in self.offered]
             best = max((b for b in bids if b[0] >= request.min_readiness), default=None)
             nonminer_wins = nonminer.inventory_mw >= request.mw_it and (
                 best is None or self.params.nonminer_readiness > best[0]

@@ -34,7 +34,7 @@ from abm.agents.population import FirmSeed
 from abm.agents.siting import SuitabilityParams, ai_suitability, is_suitable
 from abm.chain import COIN_SAT
 from abm.events import EventLog
-from abm.ledger import Ledger
+from abm.ledger import Ledger, sum_row_after_row
 from abm.markets import economics as econ
 from abm.markets.asic import AsicGeneration, AsicMarket
 from abm.markets.economics import Contract
@@ -497,8 +497,7 @@ class Industry:
             costs[0] = self._month_costs_usd
             np.add(booked[:, 0], booked[:, 1], out=costs[1:])
             np.subtract(costs[1:], booked[:, 2], out=costs[1:])
-            np.add.accumulate(costs, axis=0, out=costs)
-            self._month_costs_usd[:] = costs[-1]
+            self._month_costs_usd[:] = sum_row_after_row(costs)
         return self._month_costs_usd
 
     @month_costs_usd.setter

@@ -20,6 +20,7 @@ import numpy as np
 from abm.params import param
 
 KW_PER_MW = 1000.0
+_sum = np.add.reduce  # `.sum()` without the method's wrapper (a lease is valued monthly)
 
 
 class LeaseStatus(enum.StrEnum):
@@ -182,9 +183,8 @@ class Lease:
         discount = _discount_by_month(
             rate_per_year + hazard_per_year, months_to_rent, self.term_months
         )
-        return float(
-            (self._noi_usd_by_month[self.months_paid :] * discount[: self.months_left]).sum()
-        )
+        paid = self.months_paid
+        return float(_sum(self._noi_usd_by_month[paid:] * discount[: self.term_months - paid]))
 
     @property
     def months_left(self) -> int:

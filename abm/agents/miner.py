@@ -9,7 +9,8 @@ decisions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import networkx as nx
@@ -23,7 +24,7 @@ from abm.agents.expansion import (
     price_site,
     site_mw_to_build,
 )
-from abm.agents.finance import DebtTranche, cost_of_capital, credit_spread
+from abm.agents.finance import DebtTranche, FinanceParams, cost_of_capital, credit_spread
 from abm.agents.fleet import Cooling, MachineState, Mode
 from abm.agents.hosting import AiHosting
 from abm.agents.industry import Industry, SiteReview
@@ -41,7 +42,40 @@ from abm.markets.readings import MarketReadings
 from abm.network.peers import pivot_share
 
 if TYPE_CHECKING:  # read only: the scenario's rules, not the model
+    from abm.ledger import Ledger
     from abm.scenario import Scenario
+
+
+class MonthCharges(NamedTuple):
+    """What firms pay first at a month end, in this order, USD per firm (each its flow).
+
+    G&A on the site MW owned, the AI team's G&A (0.0 without a team: paying 0.0 changes
+    no sum) and a month's interest.
+    """
+
+    ga_usd: np.ndarray
+    ai_team_usd: np.ndarray
+    interest_usd: np.ndarray
+
+    def pay(self, ledger: Ledger, firms: np.ndarray) -> dict[str, np.ndarray]:
+        """`firms` (one per charge) pay their charges, each in order.
+
+        Returns their books before (cash and the charges' flows), for `unpay`.
+        """
+        before = {"cash_usd": ledger.cash_usd[firms]}
+        before |= {flow: ledger.flows[flow][firms] for flow in self._fields}
+        for flow, usd in zip(self._fields, self, strict=True):
+            ledger.pay(firms, flow, usd)
+        return before
+
+    @classmethod
+    def unpay(
+        cls, ledger: Ledger, firms: np.ndarray, before: dict[str, np.ndarray], rows: slice
+    ) -> None:
+        """Undo `pay` for `firms[rows]`: their books back to `before`, bit for bit."""
+        ledger.cash_usd[firms[rows]] = before["cash_usd"][rows]
+        for flow in cls._fields:
+            ledger.flows[flow][firms[rows]] = before[flow][rows]
 
 
 class Miner(mesa.Agent):
@@ -95,25 +129,18 @@ class Miner(mesa.Agent):
         return self.industry.leverage(self.index)
 
     # --- monthly finance -------------------------------------------------------------
-    def monthly_finance(self, month_costs_usd: float, owned_mw: float) -> bool:
-        """Pay G&A and interest, roll or repay maturing debt, restore cash; False if bankrupt.
+    def monthly_finance(self, month_costs_usd: float, interest_usd: float) -> bool:
+        """Roll or repay maturing debt, then restore cash; False if the firm is bankrupt.
 
-        `owned_mw` is the site MW the firm owned when the month ended, before this month
-        end's auctions (a site bought from a bankrupt firm was paid for by its seller).
-        `month_costs_usd` is last month's power and opex: the firm keeps
-        `min_cash_months` of it in cash, selling BTC; short of cash after that, a listed
-        firm sells shares at its distressed multiple, then dormant machines go, then it
-        borrows.
+        Runs once the firm paid its month's charges (`month_charges_usd`, with its month's
+        `interest_usd`). `month_costs_usd` is last month's power and opex: the firm keeps
+        `min_cash_months` of it and of the interest in cash, selling BTC; short of cash
+        after that, a listed firm sells shares at its distressed multiple, then dormant
+        machines go, then it borrows. It reads and changes only its own books.
         """
-        industry, fin, i = self.industry, self.rules.finance, self.index
-        ledger = industry.ledger
-        ledger.pay(i, "ga_usd", fin.ga_usd_per_mw_year * owned_mw / 12.0)
-        if self.hosting.ai_team[i]:
-            ledger.pay(i, "ai_team_usd", self.rules.conversion.ai_team_usd_per_year / 12.0)
-        interest = industry.debt.interest_usd_per_year(i, self.readings.debt_policy_rate) / 12.0
-        ledger.pay(i, "interest_usd", interest)
+        fin, i = self.rules.finance, self.index
         self._roll_maturing_debt()
-        target = fin.min_cash_months * (month_costs_usd + interest)
+        target = cash_reserve_usd(fin, month_costs_usd, interest_usd)
         cash = self.cash_usd
         if cash < target:
             self._sell_btc(target - cash)
@@ -389,3 +416,28 @@ class Miner(mesa.Agent):
                 continue
             industry.buy_machines(self.index, site, gen_index, th, price_th)
             budget -= th * price_th
+
+
+def cash_reserve_usd(finance: FinanceParams, month_costs_usd, interest_usd):
+    """Cash a firm keeps at a month end, USD (of one firm, or arrays of many).
+
+    `min_cash_months` of last month's power and opex and of the month's interest.
+    """
+    return finance.min_cash_months * (month_costs_usd + interest_usd)
+
+
+def month_charges_usd(miners: Sequence[Miner], owned_mw: np.ndarray) -> MonthCharges:
+    """Each of `miners`' month-end charges (`MonthCharges`), at today's policy rate.
+
+    `owned_mw` (one per miner) is the site MW each owned as the month ended, before this
+    month end's auctions (a site bought from a bankrupt firm was paid for by its seller).
+    """
+    first = miners[0]
+    industry, rules, rate = first.industry, first.rules, first.readings.debt_policy_rate
+    firms = [m.index for m in miners]
+    team_usd = rules.conversion.ai_team_usd_per_year / 12.0
+    return MonthCharges(
+        ga_usd=rules.finance.ga_usd_per_mw_year * owned_mw / 12.0,
+        ai_team_usd=np.where(first.hosting.ai_team[firms], team_usd, 0.0),
+        interest_usd=industry.debt.interest_by_firm_usd_per_year(firms, rate) / 12.0,
+    )

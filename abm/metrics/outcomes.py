@@ -77,7 +77,10 @@ def security(run: RunTables) -> dict[str, Any]:
 def bifurcation(run: RunTables) -> dict[str, Any]:
     """Class counts, bimodality and the winners' gap, flattened."""
     firms = run.firms
-    found = run_bifurcation(firms, firms.groupby("firm_id")["start_net_worth_usd"].first())
+    # a firm table carries each firm's class (`classify_firms`, as run_bifurcation would)
+    known = ["start_net_worth_usd"] + (["firm_class"] if "firm_class" in firms else [])
+    start = firms.groupby("firm_id")[known].first()
+    found = run_bifurcation(firms, start["start_net_worth_usd"], classes=start.get("firm_class"))
     flat = {f"firms_{label}": found["counts"][label] for label in CLASSES}
     flat |= {
         "bankrupt_share": found["bankrupt_share"],

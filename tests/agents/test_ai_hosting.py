@@ -589,3 +589,51 @@ def test_leases_cover_most_listed_mw_in_the_migration_run(migration):
         leased_gross = sum(x.mw_it for x in ai.leases) / m.params.conversion.it_ratio
         assert leased_gross >= 0.4 * listed_mw, seed
         assert len(ai.kind("lease_signed")) == len(ai.leases)
+
+
+def test_a_site_leased_in_a_round_takes_no_second_request():
+    """Bids are scored once a round; a site leased leaves them for the round's later requests.
+
+    Baseline seed 1 at its start, one AI-suitable site of a firm with a team offered, no
+    non-miner inventory: of two 20 MW requests the larger is signed on the site and the
+    smaller finds no bid (one lease more, one `lease_signed` event).
+    """
+    model = abm.MiningModel("baseline_2026", seed=1, security_metrics=False)
+    hosting, sites = model.hosting, model.industry.sites
+    site = next(s for s in range(sites.n) if sites.firm[s] >= 0 and sites.mode[s] == Mode.MINING)
+    firm = int(sites.firm[site])
+    model.industry.ledger.cash_usd[firm] += 1e10  # it can fund any conversion
+    hosting.ai_team[firm] = True
+    hosting.offered = {site}
+    hosting.market.nonminer.inventory_mw = 0.0
+    request = dataclasses.replace(
+        hosting.market.requests(0, model.dates[0])[0], min_readiness=0.0, mw_it=20.0
+    )
+    requests = [request, dataclasses.replace(request, request_id=10**6, mw_it=19.0)]
+    hosting.market.requests = lambda month, date: requests
+    leases = len(hosting.book.leases)
+    hosting._clear_requests(model.dates[0], hosting._biddable())
+    signed = hosting.book.leases[leases:]
+    assert [(x.site, x.mw_it) for x in signed] == [
+        (site, min(20.0, hosting.params.it_ratio * sites.gross_mw[site]))
+    ]
+    assert hosting.offered == set()
+
+
+def test_the_typical_lease_kept_for_a_day_follows_the_gpu_era_of_each_day_asked():
+    """The typical lease kept for the day asked last equals a fresh computation.
+
+    Asked day after day across the GPU eras (and back), as a round that kept nothing
+    computes it; the terms change where an era's requirements do.
+    """
+    model = abm.MiningModel("baseline_2026", seed=1, security_metrics=False)
+    hosting = model.hosting
+    days = [model.dates[i] for i in (0, 0, 400, 1200, 1825, 400, 0)]
+    answers = []
+    for day in days:
+        fresh = copy.copy(hosting)
+        fresh._typical_lease = None
+        answers.append(hosting.typical_lease(day))
+        assert answers[-1] == fresh.typical_lease(day)
+    eras = {hosting.market.era(day).start_date for day in days}
+    assert len(eras) >= 2 and len({a[:2] for a in answers}) >= 2

@@ -144,7 +144,7 @@ def test_distress_sells_only_shares_at_the_distressed_multiple(short_model):
     industry.ledger.cash_usd[firm] = -5e6
     assert industry.net_worth_usd(firm) > 0  # the market still values it
     multiple = capital.multiple(firm)
-    assert m.miners[firm].monthly_finance(month_costs_usd=1e6, owned_mw=0.0)
+    assert m.miners[firm].monthly_finance(month_costs_usd=1e6, interest_usd=0.0)
     events = m.event_table()
     assert set(events["kind"]) >= {"equity_raised"}
     assert "convertible_issued" not in set(events["kind"])

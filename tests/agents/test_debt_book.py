@@ -32,8 +32,13 @@ def assert_answers_the_plain_sums(book: DebtBook, step: int, rate: float) -> Non
         held = book.of(firm)
         assert book.principal_usd(firm) == sum(t.principal_usd for t in held)
         interest = sum(t.principal_usd * t.rate(rate) for t in held)
-        assert book.interest_usd_per_year(firm, rate) == interest
+        assert book.interest_by_firm_usd_per_year([firm], rate).tolist() == [interest]
         assert book.due(firm, step) == [t for t in held if t.maturity_step <= step]
+        assert book.any_due([firm], step).tolist() == [any(t.maturity_step <= step for t in held)]
+    firms = [2, 0, 2, 1]
+    assert book.interest_by_firm_usd_per_year(firms, rate).tolist() == [
+        sum(t.principal_usd * t.rate(rate) for t in book.of(firm)) for firm in firms
+    ]
     assert book.principal_by_firm().tolist() == [
         sum(t.principal_usd for t in book.of(firm)) for firm in range(N_FIRMS)
     ]

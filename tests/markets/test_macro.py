@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from abm.markets.macro import MacroParams, RateKnot, policy_rate_path
+from abm.markets.macro import MacroParams, RateKnot, ar1_path, policy_rate_path
 from abm.params import ParamError, build
 
 
@@ -112,3 +112,19 @@ def test_scenario_tables_build_and_unordered_knots_are_rejected():
     table["policy_rate_knots"].reverse()
     with pytest.raises(ParamError, match=r"s\.toml: \[macro\] policy_rate_knots dates"):
         build(MacroParams, table, "s.toml", "macro")
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.37, 0.999, -0.5, 1.2])
+def test_an_ar1_path_equals_scipys_filter_bit_for_bit(phi):
+    """One path (Python floats) and several at once (numpy) equal scipy's filter.
+
+    `lfilter([1], [1, -phi], e)`, bit for bit, over 2,000 steps of heavy-tailed shocks.
+    """
+    from scipy.signal import lfilter
+
+    e = np.random.default_rng(3).standard_t(3, size=(2000, 3))
+    expected = lfilter([1.0], [1.0, -phi], e, axis=0)
+    assert ar1_path(e, phi).tobytes() == expected.tobytes()
+    for k in range(3):
+        assert ar1_path(e[:, k], np.float64(phi)).tobytes() == expected[:, k].tobytes()
+    assert ar1_path(np.array([]), phi).shape == (0,)

@@ -515,3 +515,33 @@ def test_firm_outcomes_of_a_run_carry_every_predictor(baseline_result):
     assert set(bif.PREDICTOR_FEATURES) <= set(out.columns)
     assert out[list(bif.PREDICTOR_FEATURES)].notna().all().all()
     assert (out["cash_to_net_worth"] > 0).all()
+
+
+def test_growth_reads_each_firms_last_non_null_value_at_the_last_date():
+    """End values as `groupby("firm_id").last()` of the last date's rows finds them.
+
+    200 random panels: firms with several rows at the last date, null values, firms with
+    no row there; the log growth equals the one computed from groupby's end values.
+    """
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        panel = pd.DataFrame(
+            {
+                "date": pd.to_datetime("2026-01-31")
+                + pd.to_timedelta(rng.integers(0, 3, n) * 30, unit="D"),
+                "firm_id": rng.integers(0, 8, n),
+                "alive": rng.random(n) < 0.9,
+                "net_worth_usd": np.where(rng.random(n) < 0.2, np.nan, rng.normal(5, 3, n)),
+            }
+        )
+        start = pd.Series(rng.normal(5, 3, 8), index=pd.RangeIndex(8, name="firm_id"))
+        alive = bif._alive_at_end(panel)
+        last = panel.loc[panel["date"] == panel["date"].max()]
+        end = last.groupby("firm_id")["net_worth_usd"].last().reindex(alive.index).to_numpy()
+        begin = start.loc[alive.index].to_numpy()
+        defined = alive.to_numpy() & (begin > 0) & (end > 0)
+        expected = np.full(len(alive), np.nan)
+        expected[defined] = np.log(end[defined] / begin[defined])
+        growth = bif.log_net_worth_growth(panel, start)
+        np.testing.assert_array_equal(growth.to_numpy(), expected)

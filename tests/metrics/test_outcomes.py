@@ -6,6 +6,9 @@ A short run (three months, no bankruptcy) checks the summary's keys; the deep-cr
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
 import abm
@@ -86,3 +89,26 @@ def test_crash_run_bankruptcies_and_auctions_are_the_counts_of_their_events(cras
     assert summary["blocks"] == run.model["blocks"].sum()
     issued = run.model["subsidy_btc"].sum() + run.model["fees_btc"].sum()
     assert summary["btc_issued"] == pytest.approx(issued, rel=1e-12)
+
+
+def summary_afresh(tables: RunTables) -> str:
+    """The summary of the tables without the firm table's `firm_class`, as JSON.
+
+    The firms are classified from the panel afresh; as JSON, a NaN outcome equals itself.
+    """
+    afresh = dataclasses.replace(tables, firms=tables.firms.drop(columns="firm_class"))
+    return json.dumps(summarize(afresh))
+
+
+def test_the_summary_reads_firm_classes_from_the_firm_table_with_bankruptcies(crash_summary):
+    """The deep crash, seed 1: the class column stands for classifying afresh."""
+    tables, summary = crash_summary
+    assert "bankrupt" in set(tables.firms["firm_class"])
+    assert json.dumps(summary) == summary_afresh(tables)
+
+
+def test_the_summary_reads_firm_classes_from_the_firm_table_in_an_ai_boom(stepper):
+    """AI boom, seed 2 (pure miners, hybrids): the class column stands for classifying."""
+    tables = tables_of(stepper("ai_boom", 2))
+    assert set(tables.firms["firm_class"]) >= {"pure_miner", "hybrid"}
+    assert json.dumps(summarize(tables)) == summary_afresh(tables)
