@@ -122,8 +122,11 @@ def machines_usd_per_mw(usd_per_th: float, j_per_th: float) -> float:
 
 
 def machines_payback_months(
-    hashprice_usd_per_ph_day: float, j_per_th: float, usd_per_th: float, cost_usd_per_mwh
-):
+    hashprice_usd_per_ph_day: float,
+    j_per_th: float,
+    usd_per_th: float,
+    cost_usd_per_mwh: float | np.ndarray,
+) -> float | np.ndarray:
     """`payback_months` of machines of `j_per_th` at today's expected margin (inf if none).
 
     Given an array of power costs, one payback per cost (as the float version, bit for bit).

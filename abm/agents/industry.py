@@ -53,8 +53,11 @@ class SiteReview:
     contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
     new_machines_payback_months: np.ndarray  # newest machines at list price, at cost_usd_per_mwh
     losing_rows: dict[int, list[int]]  # per firm: deployed vintages whose margin is < 0
-    # what every firm's review computes alike this round, kept by the first that asks
-    shared: dict = dataclasses.field(default_factory=dict, compare=False)
+    # per region: a new site's power price and cash cost (USD/MWh) and the newest machines'
+    # payback there (months), the same for every firm this round: kept by the first to ask
+    new_site_quotes: dict[int, tuple[float, float, float]] = dataclasses.field(
+        default_factory=dict, compare=False
+    )
 
 
 class FirmView:

@@ -235,10 +235,7 @@ class Miner(mesa.Agent):
         rate = cost_of_capital(r.discount_policy_rate, self.leverage(), self.rules.finance)
         peers_pivoted = pivot_share(self.peers, self.index, hosting.ai_team)
         belief = herded_belief(self.ai_optimism, peers_pivoted, sp.herding_strength)
-        key = ("typical_lease", r.date)  # the same tenants' terms for every firm this round
-        if key not in review.shared:
-            review.shared[key] = hosting.typical_lease(r.date)
-        required, liquid_required, escalator, noi_margin = review.shared[key]
+        required, liquid_required, escalator, noi_margin = hosting.typical_lease(r.date)
         lease_pv = lease_value_usd_per_mw_it(
             hosting.market.lease_index_usd_per_kw_month,
             escalator,
@@ -321,7 +318,8 @@ class Miner(mesa.Agent):
         the fleet review spends from; the loan share only below the leverage limit. The
         cheap tests come first, as most reviews build nothing: a budget that cannot pay for
         the smallest site prices none, nor do machines that fail the firm's payback test.
-        A region's power price and payback are quoted once a round (`review.shared`).
+        A region's power price and payback are quoted once a round
+        (`SiteReview.new_site_quotes`).
         """
         ex, industry, r, i = self.rules.expansion, self.industry, self.readings, self.index
         if not ex.enabled:
@@ -336,13 +334,13 @@ class Miner(mesa.Agent):
         if region is None:
             return
         hashprice = r.hashprice_expectation_usd_per_ph_day
-        key = ("new_site", region)  # every firm building there this round pays the same
-        if key not in review.shared:
+        quote = review.new_site_quotes.get(region)
+        if quote is None:  # the first firm of the round to build there
             usd_per_mwh = industry.region_mean_usd_per_mwh[region] * (1.0 + ex.power_premium)
             cost = usd_per_mwh + self.rules.finance.nonpower_opex_usd_per_mwh
             payback = machines_payback_months(hashprice, gen.j_per_th, usd_per_th, cost)
-            review.shared[key] = usd_per_mwh, cost, payback
-        usd_per_mwh, cost_usd_per_mwh, payback = review.shared[key]
+            quote = review.new_site_quotes[region] = usd_per_mwh, cost, payback
+        usd_per_mwh, cost_usd_per_mwh, payback = quote
         if payback > self.payback_months:
             return  # the site would stand empty (`site_mw_to_build`), whatever it is worth
         leverage = self.leverage()
@@ -407,9 +405,7 @@ class Miner(mesa.Agent):
         for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
             if budget <= 0:  # spent: it never grows
                 break
-            if (
-                payback_months[site] > self.payback_months
-            ):  # inf where the machines would lose money
+            if payback_months[site] > self.payback_months:  # inf: the machines would lose
                 continue
             th = min(mw * 1e6 / gen.j_per_th, budget / price_th)
             if th * gen.j_per_th * 1e-6 < 0.05:  # below 50 kW: not worth an order
