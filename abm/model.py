@@ -168,6 +168,11 @@ class MiningModel(mesa.Model):
         self.readings.set_policy_rate(
             float(self.policy_rates[0]), self.rate_in_force_at_start, self.params.macro
         )
+        macro = self.params.macro  # the drift reads the rate path, or the start rate throughout
+        drift_rates = (
+            self.policy_rates if macro.rate_moves_btc_drift else self.rate_in_force_at_start
+        )
+        self.btc_prices_usd = self.btc.path(drift_rates, macro.neutral_rate).tolist()  # floats
         self.readings.hashprice_usd_per_ph_day = self._expected_hashprice()
         self.readings.hashprice_expectation_usd_per_ph_day = self.readings.hashprice_usd_per_ph_day
 
@@ -292,10 +297,10 @@ class MiningModel(mesa.Model):
             self.recorder.flush()
         for month_last_day, quarter in month_ends:
             self._month_end(month_last_day, quarter)
-        macro, start_rate = self.params.macro, self.rate_in_force_at_start
-        r.set_policy_rate(float(self.policy_rates[i]), start_rate, macro)
-        drift_rate = r.policy_rate if macro.rate_moves_btc_drift else start_rate
-        r.btc_price_usd = self.btc.step(i, drift_rate, macro.neutral_rate)
+        r.set_policy_rate(
+            float(self.policy_rates[i]), self.rate_in_force_at_start, self.params.macro
+        )
+        r.btc_price_usd = self.btc_prices_usd[i]
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
         online = None if self.all_online[i] else self.online_share[i]
