@@ -95,6 +95,9 @@ class MiningModel(mesa.Model):
         self.dates = start + np.arange(n_steps) * np.timedelta64(run.dt_days, "D")
         self.n_steps = n_steps
         self.month_ends = self._month_ends_by_step(scenario.fleet.review_months)
+        ends = np.array([*sorted(self.month_ends), self.n_steps])  # the run's end reads too
+        # the step of the next month end after each step: the days are priced up to it
+        self._next_month_end = ends[ends.searchsorted(np.arange(self.n_steps), "right")].tolist()
         self.events = EventLog(self.dates.__getitem__)
         self._init_markets(root)
         self._init_chain(root)
@@ -304,7 +307,7 @@ class MiningModel(mesa.Model):
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
         online = None if self.all_online[i] else self.online_share[i]
-        th_running = industry.operate_today(self.spot, i, online)
+        th_running = industry.operate_today(self.spot, i, online, self._next_month_end[i])
         hashrate_hs = industry.running_th_total * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
