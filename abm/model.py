@@ -95,6 +95,9 @@ class MiningModel(mesa.Model):
         self.dates = start + np.arange(n_steps) * np.timedelta64(run.dt_days, "D")
         self.n_steps = n_steps
         self.month_ends = self._month_ends_by_step(scenario.fleet.review_months)
+        ends = np.array([*sorted(self.month_ends), self.n_steps])  # the run's end reads too
+        # the step of the next month end after each step: the days are priced up to it
+        self._next_month_end = ends[ends.searchsorted(np.arange(self.n_steps), "right")].tolist()
         self.events = EventLog(self.dates.__getitem__)
         self._init_markets(root)
         self._init_chain(root)
@@ -168,6 +171,11 @@ class MiningModel(mesa.Model):
         self.readings.set_policy_rate(
             float(self.policy_rates[0]), self.rate_in_force_at_start, self.params.macro
         )
+        macro = self.params.macro  # the drift reads the rate path, or the start rate throughout
+        drift_rates = (
+            self.policy_rates if macro.rate_moves_btc_drift else self.rate_in_force_at_start
+        )
+        self.btc_prices_usd = self.btc.path(drift_rates, macro.neutral_rate).tolist()  # floats
         self.readings.hashprice_usd_per_ph_day = self._expected_hashprice()
         self.readings.hashprice_expectation_usd_per_ph_day = self.readings.hashprice_usd_per_ph_day
 
@@ -292,14 +300,14 @@ class MiningModel(mesa.Model):
             self.recorder.flush()
         for month_last_day, quarter in month_ends:
             self._month_end(month_last_day, quarter)
-        macro, start_rate = self.params.macro, self.rate_in_force_at_start
-        r.set_policy_rate(float(self.policy_rates[i]), start_rate, macro)
-        drift_rate = r.policy_rate if macro.rate_moves_btc_drift else start_rate
-        r.btc_price_usd = self.btc.step(i, drift_rate, macro.neutral_rate)
+        r.set_policy_rate(
+            float(self.policy_rates[i]), self.rate_in_force_at_start, self.params.macro
+        )
+        r.btc_price_usd = self.btc_prices_usd[i]
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
         online = None if self.all_online[i] else self.online_share[i]
-        th_running = industry.operate_today(self.spot, i, online)
+        th_running = industry.operate_today(self.spot, i, online, self._next_month_end[i])
         hashrate_hs = industry.running_th_total * 1e12
         tip_before = self.chain.time_s
         mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)

@@ -121,6 +121,7 @@ class DailyArrays:
         step: int,
         online_by_region: np.ndarray | None,
         hashprice: float,
+        priced_until: int | None = None,
     ) -> np.ndarray:
         """Step `step`'s running hashrate; returns TH/s running per vintage.
 
@@ -130,7 +131,7 @@ class DailyArrays:
         vintage: the share running, 1.0 or 0.0 unless `online_by_region` is given), which
         `keep_day` keeps for `settle`. A vintage runs where it may and its margin over the
         marginal price is positive (`Industry.running_mask`), times its region's online
-        share.
+        share. Steps before `priced_until` (None: any) may be priced ahead.
         """
         j = self.days_kept
         if (
@@ -138,7 +139,7 @@ class DailyArrays:
             or self._priced_path is not spot_by_step_region
             or self._priced_first_step + j != step
         ):
-            self._price_days(spot_by_step_region, step)
+            self._price_days(spot_by_step_region, step, priced_until)
         self._hashprice_th[...] = hashprice / 1000.0
         share = self.share_rows[j]
         if online_by_region is None:  # the share running is 0 or 1: th * 1.0 is th
@@ -149,16 +150,20 @@ class DailyArrays:
         np.multiply(self.th, share, out=self.th_running)
         return self.th_running
 
-    def _price_days(self, spot_by_step_region: np.ndarray, step: int) -> None:
+    def _price_days(
+        self, spot_by_step_region: np.ndarray, step: int, priced_until: int | None
+    ) -> None:
         """Site prices and vintage costs of the free rows from step `step` on, at once.
 
-        A read-only path (the model's) prices every free row ahead, each row what pricing
-        its day alone gives (element-wise operations); a writable one only today's row,
-        since its later rows may still change.
+        A read-only path (the model's) prices the free rows ahead up to `priced_until`
+        (the model's next month end, whose reads bill the rows kept and free the rest),
+        each row what pricing its day alone gives (element-wise operations); a writable
+        one only today's row, since its later rows may still change.
         """
         j = self.days_kept
         ahead = len(self.hours_rows) - j if not spot_by_step_region.flags.writeable else 1
-        rows = slice(j, j + min(ahead, len(spot_by_step_region) - step))
+        until = len(spot_by_step_region) if priced_until is None else priced_until
+        rows = slice(j, j + max(min(ahead, until - step), 1))
         spot = spot_by_step_region[step : step + rows.stop - j]
         spot = spot.take(self.region, axis=1, out=self.spot_rows[rows])
         prices = self.price_rows[rows]

@@ -445,19 +445,21 @@ class Industry:
         spot_by_step_region: np.ndarray,
         step: int,
         online_by_region: np.ndarray | None,
+        priced_until: int | None = None,
     ) -> np.ndarray:
         """Step `step`'s running vintages at its row of the spot paths; TH/s running each.
 
         `online_by_region` None: every region fully online. A vintage runs where it may
         (`running_mask`) times its region's online share; `running_th_total` is the sum, and
         `bill_power_today` bills what ran. The array returned is reused the next day. A
-        read-only `spot_by_step_region` (the model's) has the days ahead priced at once.
+        read-only `spot_by_step_region` (the model's) has the days ahead priced at once,
+        those before step `priced_until` (None: to its end).
         """
         d = self.daily()
         if d.full:  # every row of its days is waiting to be billed
             self.days.settle()
         hashprice = self.readings.hashprice_usd_per_ph_day
-        th_running = d.operate(spot_by_step_region, step, online_by_region, hashprice)
+        th_running = d.operate(spot_by_step_region, step, online_by_region, hashprice, priced_until)
         self.running_th_total = float(np.add.reduce(th_running))  # th_running.sum()
         return th_running
 

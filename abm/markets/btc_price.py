@@ -2,9 +2,9 @@
 
 Per step of dt years the log price moves by
 (mu - sigma^2 / 2) dt + sigma sqrt(dt) Z + (sum of the step's crash jumps), with
-mu = drift_per_year + rate_beta * (neutral_rate - policy_rate) + adjustment. The shocks are
-drawn for the whole horizon at construction; the drift is applied step by step so that a
-later feedback (security, sentiment) can shift it.
+mu = drift_per_year + rate_beta * (neutral_rate - policy_rate). The shocks are drawn for the
+whole horizon at construction and the policy-rate path is known at the start, so a run
+prices every step at once (`path`).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def replay_prices(path: str, dates: np.ndarray) -> np.ndarray:
 
 
 class BtcPriceProcess:
-    """The BTC price over a run, stepped day by day from pre-drawn shocks.
+    """The BTC price over a run, from pre-drawn shocks and the run's policy-rate path.
 
     Args:
         params: the process parameters.
@@ -170,14 +170,12 @@ class BtcPriceProcess:
         if params.path_csv is not None:
             self._price_usd[:] = replay_prices(params.path_csv, self.dates)
             self._log_price[:] = np.log(self._price_usd)
-            self._n_done = self.n_steps
             return
         if rng is None:
             raise ValueError("BtcPriceProcess needs a random generator unless path_csv is set")
         self._shock[1:] = self._draw_shocks(rng, self.n_steps - 1)
         self._log_price[0] = np.log(params.start_price_usd)
         self._price_usd[0] = params.start_price_usd
-        self._n_done = 1
 
     def _draw_shocks(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Drift-free part of each step's log change: Ito term, diffusion and jumps."""
@@ -190,70 +188,29 @@ class BtcPriceProcess:
         sigma = p.volatility_per_year
         return -0.5 * sigma**2 * self.dt_years + sigma * np.sqrt(self.dt_years) * z + jumps
 
-    def drift_per_year(
-        self, policy_rate: float, neutral_rate: float, drift_adjustment_per_year: float = 0.0
-    ) -> float:
-        """Drift mu (per year) at a policy rate, including an external adjustment."""
+    def drift_per_year(self, policy_rate, neutral_rate: float):
+        """Drift mu (per year) at a policy rate (a float, or an array of them)."""
         p = self.params
         rate_term = p.rate_beta * (neutral_rate - policy_rate)
-        return p.drift_per_year + rate_term + drift_adjustment_per_year
-
-    def step(
-        self,
-        i: int,
-        policy_rate: float,
-        neutral_rate: float,
-        drift_adjustment_per_year: float = 0.0,
-    ) -> float:
-        """Price (USD) at step `i`; the drift over step i-1 -> i uses the rates given.
-
-        Step 0 is the start price. Steps run in order; recomputing an earlier step (e.g.
-        after a changed adjustment) discards the later ones. A replayed path ignores rates.
-
-        Raises:
-            IndexError: if step `i - 1` has not been computed yet or `i` is out of range.
-        """
-        if not 0 <= i < self.n_steps:
-            raise IndexError(f"step {i} is outside the horizon of {self.n_steps} steps")
-        if self.replayed or i == 0:
-            if i == 0 and not self.replayed:
-                self._n_done = 1
-            return float(self._price_usd[i])
-        if i > self._n_done:
-            raise IndexError(
-                f"step {i} needs step {i - 1} first (computed up to {self._n_done - 1})"
-            )
-        drift = self.drift_per_year(policy_rate, neutral_rate, drift_adjustment_per_year)
-        log_price = self._log_price[i - 1] + (drift * self.dt_years + self._shock[i])
-        self._log_price[i] = log_price
-        self._price_usd[i] = np.exp(log_price)
-        self._n_done = i + 1
-        return float(self._price_usd[i])
-
-    @property
-    def prices_usd(self) -> np.ndarray:
-        """Read-only view of the prices computed so far (steps 0 .. last stepped)."""
-        view = self._price_usd[: self._n_done]
-        view.flags.writeable = False
-        return view
+        return p.drift_per_year + rate_term
 
     def log_path(self, policy_rates: np.ndarray | float, neutral_rate: float) -> np.ndarray:
         """Natural log of `path(policy_rates, neutral_rate)` (no overflow on long horizons)."""
         if self.replayed:
             return self._log_price.copy()
         rates = np.broadcast_to(np.asarray(policy_rates, dtype=float), (self.n_steps,))
-        drift = self.drift_per_year(rates[1:], neutral_rate, 0.0)
+        drift = self.drift_per_year(rates[1:], neutral_rate)
         increments = np.empty(self.n_steps)
         increments[0] = self._log_price[0]
         increments[1:] = drift * self.dt_years + self._shock[1:]
         return np.cumsum(increments)
 
     def path(self, policy_rates: np.ndarray | float, neutral_rate: float) -> np.ndarray:
-        """Whole price path (USD) with no drift adjustment, without changing the step state.
+        """Whole price path (USD): price i is exp(log price i-1 + drift_i dt + shock_i).
 
         `policy_rates[i]` (an array of n_steps, or one rate for all) is the rate used for the
-        step into i (entry 0 is unused); equal, bit for bit, to calling
-        `step(i, policy_rates[i], neutral_rate)` for every i in order.
+        step into i (entry 0 is unused). Each price is, bit for bit, what stepping the log
+        price day by day gives (`np.cumsum` adds in order).
         """
         if self.replayed:
             return self._price_usd.copy()

@@ -109,8 +109,8 @@ def test_days_priced_ahead_run_what_each_days_own_prices_say(vintage_days_kept, 
     industry, checked = model.industry, []
     operate_today = industry.operate_today
 
-    def operate_and_check(spot_by_step_region, step, online_by_region):
-        th_running = operate_today(spot_by_step_region, step, online_by_region)
+    def operate_and_check(spot_by_step_region, step, online_by_region, priced_until):
+        th_running = operate_today(spot_by_step_region, step, online_by_region, priced_until)
         d = industry.daily()
         expected_th, expected_cost = expected_day(model, step)
         np.testing.assert_array_equal(th_running, expected_th)
@@ -146,3 +146,22 @@ def test_a_writable_spot_path_is_priced_one_day_at_a_time(short_model):
         np.testing.assert_array_equal(th_running, running)
         assert 0 < th_running.sum() < industry.fleet.th.sum()
         spot[2] *= 0.5
+
+
+def test_every_day_is_priced_once_the_rows_ending_at_the_next_month_end(monkeypatch):
+    """Baseline January to April (120 steps): 120 rows priced, each once.
+
+    The month end bills the days kept and frees the rows: rows priced past it were priced
+    again.
+    """
+    model = abm.MiningModel("baseline_2026", seed=3, **{"run.end_date": "2026-04-30"})
+    price_days, priced = daily.DailyArrays._price_days, []
+
+    def count_rows(arrays, spot_by_step_region, step, priced_until):
+        price_days(arrays, spot_by_step_region, step, priced_until)
+        priced.extend(range(step, step + arrays._rows_priced - arrays.days_kept))
+
+    monkeypatch.setattr(daily.DailyArrays, "_price_days", count_rows)
+    while model.running:
+        model.step()
+    assert priced == list(range(model.n_steps)) and model.n_steps == 120

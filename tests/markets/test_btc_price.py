@@ -1,4 +1,4 @@
-"""BTC price process: closed-form moments, rate sensitivity, stepping, seeds, CSV replay."""
+"""BTC price process: closed-form moments, rate sensitivity, the path stepped, seeds, CSV replay."""
 
 import dataclasses
 import math
@@ -81,32 +81,25 @@ def test_crash_jumps_add_their_compound_poisson_moments():
     assert r.var() == pytest.approx(var, rel=0.02)  # jump kurtosis: SE about 0.4 %
 
 
-def test_stepping_equals_the_path_bit_for_bit_and_the_adjustment_shifts_the_drift():
-    """Stepping equals path() bit for bit, and a drift adjustment shifts later prices only.
+def test_the_path_is_the_log_price_stepped_day_by_day_bit_for_bit():
+    """Pricing a whole run at its start changes no price, bit for bit.
 
-    With a falling macro path, step(i, rate_i, neutral) for every i gives path(rates)
-    exactly; a -0.5 per year adjustment from step 100 scales price i by
-    exp(-0.5 (i - 99) / 365.25) and leaves steps 0-99 unchanged.
+    With a falling macro path, price i is exp(log price i-1 + mu_i dt + shock_i), each exp
+    taken alone; mu_i = 0.20 + 2.0 (0.03 - rate_i) (the defaults' drift and rate beta).
     """
     dates = days("2026-01-01", 1000)
     rates = np.linspace(0.0375, 0.02, 1000)
     process = BtcPriceProcess(BtcPriceParams(), dates, 1, np.random.default_rng(3))
-    stepped = np.array([process.step(i, rates[i], 0.03) for i in range(1000)])
     path = process.path(rates, neutral_rate=0.03)
-    np.testing.assert_array_equal(stepped, path)
-    np.testing.assert_array_equal(process.prices_usd, path)
-    shifted = [process.step(i, rates[i], 0.03, -0.5 if i >= 100 else 0.0) for i in range(1000)]
-    ratio = np.array(shifted) / path
-    np.testing.assert_allclose(ratio[:100], 1.0, rtol=0)
-    np.testing.assert_allclose(ratio[100:], np.exp(-0.5 * np.arange(1, 901) / 365.25), rtol=1e-12)
-
-
-def test_steps_must_run_in_order():
-    """Asking for step 5 before step 4 is an IndexError naming the missing step."""
-    process = BtcPriceProcess(BtcPriceParams(), days("2026-01-01", 10), 1, np.random.default_rng(0))
-    process.step(0, 0.03, 0.03)
-    with pytest.raises(IndexError, match="step 5 needs step 4"):
-        process.step(5, 0.03, 0.03)
+    p = BtcPriceParams()
+    log_price = np.log(np.float64(p.start_price_usd))
+    stepped = [p.start_price_usd]
+    for i in range(1, 1000):
+        mu = p.drift_per_year + p.rate_beta * (0.03 - rates[i])
+        log_price = log_price + (mu * (1 / 365.25) + process._shock[i])
+        stepped.append(float(np.exp(log_price)))
+    assert (p.drift_per_year, p.rate_beta) == (0.20, 2.0)
+    assert path.tolist() == stepped
 
 
 def test_same_seed_same_path_other_seed_other_path():
@@ -128,15 +121,15 @@ def write_csv(path, text):
 def test_csv_replay_gives_the_csv_prices_on_its_dates_and_log_interpolates_between(tmp_path):
     """CSV replay gives the CSV prices on its dates and interpolates geometrically between.
 
-    100 on 2021-05-01 and 400 on 2021-05-05 give 100, 141.4, 200, 282.8, 400; rates and drift
-    adjustments do not move a replayed path.
+    100 on 2021-05-01 and 400 on 2021-05-05 give 100, 141.4, 200, 282.8, 400; rates do not
+    move a replayed path.
     """
     name = write_csv(tmp_path / "p.csv", "date,price_usd\n2021-05-01,100\n2021-05-05,400\n")
     params = BtcPriceParams(path_csv=name)
     process = BtcPriceProcess(params, days("2021-05-01", 5), 1, None)
     expected = np.array([100, 100 * 2**0.5, 200, 200 * 2**0.5, 400])
     np.testing.assert_allclose(process.path(0.05, 0.03), expected, rtol=1e-12)
-    assert process.step(4, 0.10, 0.0, drift_adjustment_per_year=-5.0) == pytest.approx(400)
+    np.testing.assert_allclose(process.path(0.10, 0.0), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
