@@ -10,7 +10,6 @@ run returns.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -385,21 +384,15 @@ class Recorder:
     def _record_newest_machines(self, n: int) -> None:
         """The newest generation's list price and J/TH on each of the first `n` steps.
 
-        Looked up after the run, at each step's date and hashprice as recorded (the
-        price `Industry.new_price_usd_per_th` quotes that day): with `datetime.date`s the
-        ASIC market prices a day in a fraction of the time of the run's datetime64 days.
-        Dormant J/TH is the newest generation's on steps with nothing dormant.
+        Looked up after the run, for all steps at once, at each step's date and hashprice
+        as recorded (the price `Industry.new_price_usd_per_th` quotes that day). Dormant
+        J/TH is the newest generation's on steps with nothing dormant.
         """
-        asic, columns = self.industry.asic, self.state.columns
-        hashprice = self.series.columns["hashprice_usd_per_ph_day"][:n].tolist()
+        columns = self.state.columns
         price, j_per_th = columns["state_new_price_usd_per_th"], columns["state_new_j_per_th"]
-        newest, next_release = None, dt.date.min
-        for i, day in enumerate(self.dates[:n].tolist()):
-            if day >= next_release:  # the newest generation changes only on a release day
-                newest = asic.newest(day)
-                next_release = asic.next_release(newest) or dt.date.max
-            price[i] = asic.new_price_usd_per_th(newest, day, hashprice[i])
-            j_per_th[i] = newest.j_per_th
+        price[:n], j_per_th[:n] = self.industry.asic.newest_prices_usd_per_th(
+            self.dates[:n], self.series.columns["hashprice_usd_per_ph_day"][:n]
+        )
         dormant_j = columns["state_dormant_j_per_th"][:n]
         np.copyto(dormant_j, j_per_th[:n], where=~(columns["state_dormant_th"][:n] > 0))
 

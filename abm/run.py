@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import abm
-from abm.io import atomic_dir, dumps
+from abm.io import atomic_dir, content_hash, dumps
 from abm.metrics.outcomes import RunTables, summarize
 from abm.model import MiningModel
 from abm.outdir import MANIFEST, RUN_TABLES, SUMMARY_FILE, check_output
@@ -112,6 +112,7 @@ def run(
         btc_paid_sat=model.total_paid_sat,
         share_of_mw_in_ai=model.industry.share_of_mw_in_ai(),
     )
+    parameters = scenario.to_dict()
     result = RunResult(
         model=tables.model,
         firms=tables.firms,
@@ -119,8 +120,8 @@ def run(
         summary=summarize(tables),
         manifest={
             "scenario_name": name,
-            "scenario_hash": scenario.digest(),
-            "scenario": scenario.to_dict(),
+            "scenario_hash": content_hash(parameters),  # scenario.digest(), of the same mapping
+            "scenario": parameters,
             "seed": seed,
             "package_version": abm.__version__,
             "git_commit": git_commit(),

@@ -140,8 +140,11 @@ class DebtBook:
         return principal
 
     def principal_by_firm(self) -> np.ndarray:
-        """Every firm's `principal_usd`."""
-        return np.array([self.principal_usd(f) for f in range(len(self._tranches))], dtype=float)
+        """Every firm's `principal_usd`: the kept ones, the others summed now."""
+        kept = self._principal_usd
+        for firm in [firm for firm, principal in enumerate(kept) if principal is None]:
+            self.principal_usd(firm)
+        return np.array(kept, dtype=float)
 
     def interest_by_firm_usd_per_year(self, firms: list[int], policy_rate: float) -> np.ndarray:
         """Interest of each of `firms` at this month's rates, USD per year.

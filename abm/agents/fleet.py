@@ -209,24 +209,20 @@ class RowsByOwner:
         each by numpy's own sum of the same terms in the same order.
         """
         n = len(self._rows)
-        owners = np.repeat(np.arange(n), [len(rows) for rows in self._rows])
         rows = np.concatenate(self._rows)
+        owners = np.repeat(np.arange(n), np.fromiter(map(len, self._rows), np.int64, n))
         if keep is not None:
-            owners, rows = owners[keep[rows]], rows[keep[rows]]
+            kept = keep[rows]
+            owners, rows = owners[kept], rows[kept]
         terms = values[rows]
         sums = np.bincount(owners, terms, n)
         counts = np.bincount(owners, minlength=n)
         ends = counts.cumsum()
-        long = counts >= PAIRWISE_FROM
+        long = np.flatnonzero(counts >= PAIRWISE_FROM)
         # segments in Python ints: numpy scalars cost more than the loop
-        segments = zip(
-            np.flatnonzero(long).tolist(),
-            (ends - counts)[long].tolist(),
-            ends[long].tolist(),
-            strict=True,
-        )
-        for owner, start, end in segments:
-            sums[owner] = np.add.reduce(terms[start:end])  # as .sum(), without its wrapper
+        segments = zip((ends - counts)[long].tolist(), ends[long].tolist(), strict=True)
+        # as .sum() of each, without its wrapper
+        sums[long] = [np.add.reduce(terms[start:end]) for start, end in segments]
         return sums
 
     def add(self, owner: int, row: int) -> None:

@@ -178,15 +178,49 @@ class AsicMarket:
             generation.new_price_usd_per_th * ratio**p.new_price_hashprice_elasticity * decline
         )
 
+    def newest_prices_usd_per_th(
+        self, days: np.ndarray, hashprices_usd_per_ph_day: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per day of `days` (datetime64[D]): the newest generation's list price and J/TH.
+
+        The price is USD/TH at the day's hashprice. All days at once, each price
+        `new_price_usd_per_th`'s of that generation, date and hashprice, bit for
+        bit: the same operations on arrays, the hashprice ratio's power in Python floats as
+        the scalar computes it (numpy's power may round the last bit otherwise).
+        """
+        p = self.params
+        released = np.searchsorted(self._release_days, days, side="right")  # generations out
+        if len(days) and released.min() == 0:
+            first = as_date(days[np.argmin(released)])
+            raise ValueError(f"no ASIC generation is released on or before {first}")
+        ratios = (
+            np.asarray(hashprices_usd_per_ph_day) / p.reference_hashprice_usd_per_ph_day
+        ).tolist()
+        ratio_power = np.array([ratio**p.new_price_hashprice_elasticity for ratio in ratios])
+        price, j_per_th = np.empty(len(days)), np.empty(len(days))
+        for k in np.unique(released).tolist():
+            generation, on = self.generations[k - 1], released == k
+            days_since = days[on].astype("datetime64[D]").astype(np.int64) - self._release_day(
+                generation
+            )
+            decline = np.exp(-p.new_price_decline_per_year * (days_since / DAYS_PER_YEAR))
+            price[on] = generation.new_price_usd_per_th * ratio_power[on] * decline
+            j_per_th[on] = generation.j_per_th
+        return price, j_per_th
+
     def _days_since_release(self, generation: AsicGeneration, date) -> int:
         """Whole days from `generation`'s release to `date`, as the dates give it."""
         if not isinstance(date, np.datetime64):
             return (as_date(date) - generation.release_date).days
+        return int(np.datetime64(date, "D").astype(np.int64)) - self._release_day(generation)
+
+    def _release_day(self, generation: AsicGeneration) -> int:
+        """`generation`'s release date in days since 1970-01-01."""
         released = self._release_day_number.get(generation)
         if released is None:
             day = np.datetime64(generation.release_date, "D")
             released = self._release_day_number[generation] = int(day.astype(np.int64))
-        return int(np.datetime64(date, "D").astype(np.int64)) - released
+        return released
 
     def secondary_price_usd_per_th(
         self,

@@ -17,34 +17,35 @@ def _longest_run(flags: np.ndarray) -> int:
     return longest
 
 
-def _nan_to_none(value: float) -> float | None:
-    return None if value is None or np.isnan(value) else float(value)
-
-
 def security_extremes(model: pd.DataFrame, events: pd.DataFrame) -> dict[str, float | int | None]:
     """Worst values over the run: longest gaps, clamped retargets, cheapest attacks, ..."""
-    retargets = events[events["kind"] == "retarget"] if len(events) else events
-    if len(retargets):
-        spans = retargets["timespan_s"].to_numpy()
+    retarget = (events["kind"] == "retarget").to_numpy() if len(events) else []
+    if np.any(retarget):
+        spans = events["timespan_s"].to_numpy()[retarget]
+        olds, news = (events[name].to_numpy()[retarget] for name in ("old_bits", "new_bits"))
         easier = np.array(
             [
                 bits_to_target(int(new)) > bits_to_target(int(old))
-                for old, new in zip(retargets["old_bits"], retargets["new_bits"], strict=True)
+                for old, new in zip(olds.tolist(), news.tolist(), strict=True)
             ]
         )
     else:
         spans, easier = np.empty(0), np.empty(0, dtype=bool)
 
     def col(name: str, how: str) -> float | None:
-        if name not in model or model[name].isna().all():
+        """The column's max or min over its non-NaN values (None: no column, or all NaN)."""
+        if name not in model:
             return None
-        return _nan_to_none(getattr(model[name], how)())
+        values = model[name].to_numpy(dtype=float)
+        if np.isnan(values).all():
+            return None
+        return float(np.nanmax(values) if how == "max" else np.nanmin(values))
 
     return {
         "max_daily_mean_interval_s": col("mean_block_interval_s", "max"),
         "longest_gap_s": col("max_block_interval_s", "max"),
-        "gaps_over_1h": int(model["gaps_over_1h"].sum()),
-        "gaps_over_2h": int(model["gaps_over_2h"].sum()),
+        "gaps_over_1h": int(model["gaps_over_1h"].to_numpy().sum()),
+        "gaps_over_2h": int(model["gaps_over_2h"].to_numpy().sum()),
         "retargets_at_clamp": int(((spans < MIN_TIMESPAN_S) | (spans > MAX_TIMESPAN_S)).sum()),
         "max_consecutive_negative_retargets": _longest_run(easier),
         "min_rental_attack_cost_usd_per_h": col("rental_attack_cost_usd_per_h", "min"),

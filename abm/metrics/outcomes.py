@@ -38,7 +38,9 @@ def chain_and_industry(run: RunTables) -> dict[str, Any]:
     """Run-level numbers: chain, prices, industry outcome."""
     m = run.model
     kinds = run.events["kind"].tolist() if len(run.events) else []
-    last = run.firms[run.firms["date"] == run.firms["date"].max()]
+    dates = run.firms["date"].to_numpy()
+    at_end = dates == dates.max()  # the last month's rows
+    alive, listed = (run.firms[name].to_numpy(dtype=bool)[at_end] for name in ("alive", "listed"))
     blocks = int(m["blocks"].to_numpy().sum())
     elapsed_s = len(m) * run.dt_days * SECONDS_PER_DAY
     issued = m["subsidy_btc"].to_numpy().sum() + m["fees_btc"].to_numpy().sum()
@@ -60,9 +62,9 @@ def chain_and_industry(run: RunTables) -> dict[str, Any]:
         "btc_issued": float(issued),
         "btc_paid_to_firms": float(run.btc_paid_sat / COIN_SAT),
         "firms": int(run.firms["firm_id"].nunique()),
-        "firms_alive_end": int(last["alive"].sum()),
+        "firms_alive_end": int(alive.sum()),
         "bankruptcies": kinds.count("bankruptcy"),
-        "listed_bankruptcies": int((~last["alive"] & last["listed"]).sum()),
+        "listed_bankruptcies": int((~alive & listed).sum()),
         "auctions": kinds.count("auction"),
         "share_of_mw_in_ai": run.share_of_mw_in_ai,
         "asic_purchases": kinds.count("asic_purchase"),

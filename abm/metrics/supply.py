@@ -19,9 +19,8 @@ def hash_supply_elasticity(model: pd.DataFrame, months: int = 12) -> float:
     NaN when fewer than three months have a value `months` months ahead, or when the
     hashprice never varies.
     """
-    monthly = (
-        model.set_index("date")[["hashrate_eh", "hashprice_usd_per_ph_day"]].resample("MS").mean()
-    )
+    columns = ["date", "hashrate_eh", "hashprice_usd_per_ph_day"]  # not the whole table
+    monthly = model[columns].set_index("date").resample("MS").mean()
     with np.errstate(divide="ignore", invalid="ignore"):
         log_h = np.log(monthly["hashrate_eh"].to_numpy())
         log_p = np.log(monthly["hashprice_usd_per_ph_day"].to_numpy())

@@ -167,3 +167,21 @@ def test_generation_tables_build_and_duplicate_names_are_rejected():
     assert params.generations[0].release_date == dt.date(2028, 1, 1)
     with pytest.raises(ParamError, match=r"s.toml: \[asic\] generations names must be unique"):
         build(AsicMarketParams, {"generations": [row, row]}, "s.toml", "asic")
+
+
+def test_newest_prices_of_all_days_at_once_are_the_daily_quotes_bit_for_bit():
+    """Ten years of days across every release, at hashprices from 5 to 200 $/PH/day."""
+    days = np.arange(np.datetime64("2025-01-01"), np.datetime64("2035-01-01"))
+    hashprices = np.random.default_rng(4).uniform(5.0, 200.0, len(days))
+    price, j_per_th = MARKET.newest_prices_usd_per_th(days, hashprices)
+    newest = [MARKET.newest(day) for day in days.tolist()]
+    assert len(set(newest)) >= 3  # releases in the period
+    assert price.tolist() == [
+        MARKET.new_price_usd_per_th(generation, day, hashprice)
+        for generation, day, hashprice in zip(
+            newest, days.tolist(), hashprices.tolist(), strict=True
+        )
+    ]
+    assert j_per_th.tolist() == [generation.j_per_th for generation in newest]
+    with pytest.raises(ValueError, match="no ASIC generation is released on or before 1990"):
+        MARKET.newest_prices_usd_per_th(np.array(["1990-01-01"], "datetime64[D]"), [35.0])
