@@ -335,7 +335,7 @@ class Miner(mesa.Agent):
         usd_per_th = industry.new_price_usd_per_th(gen)
         if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
             return  # too little cash for the smallest site, whatever it is worth
-        region = self._cheapest_region()
+        region = industry.cheapest_region(i)
         if region is None:
             return
         hashprice = r.hashprice_expectation_usd_per_ph_day
@@ -366,16 +366,6 @@ class Miner(mesa.Agent):
             industry.start_site_build(
                 i, region, mw, mw * case.site, float(usd_per_mwh), ex.lead_time_months
             )
-
-    def _cheapest_region(self) -> int | None:
-        """The region of the firm's sites with the lowest mean power price (None: no site).
-
-        Of equally cheap regions, the lowest numbered.
-        """
-        regions = self.industry.site_regions(self.index)
-        if not regions:
-            return None
-        return min(regions, key=self.industry.region_mean_usd_per_mwh.__getitem__)
 
     def _redeploy(
         self, row: int, power_mw: float, free_mw: dict, hashprice: float, cost: np.ndarray
