@@ -41,6 +41,8 @@ from abm.markets.economics import Contract
 from abm.markets.readings import MarketReadings
 from abm.units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_DAY
 
+NO_REGION = -1  # a firm's cheapest region when it has no site
+
 
 @dataclasses.dataclass(frozen=True)
 class SiteReview:
@@ -68,11 +70,11 @@ class FirmView:
     `machines_usd`. None: not computed since.
     """
 
-    __slots__ = ("ai_sites", "free_mw", "machines_usd", "regions", "rows", "sites_mw")
+    __slots__ = ("ai_sites", "cheapest_region", "free_mw", "machines_usd", "rows", "sites_mw")
 
     def __init__(self) -> None:
         self.sites_mw: float | None = None  # MW of sites not hosting AI (`assets_usd`)
-        self.regions: list[int] | None = None  # `site_regions`
+        self.cheapest_region: int | None = None  # `cheapest_region`, NO_REGION: no site
         self.ai_sites: list[int] | None = None  # `ai_suitable_site_rows`
         self.forget_machines()
 
@@ -353,12 +355,18 @@ class Industry:
         """Indices of a firm's sites in the site table, ascending (read only)."""
         return self._sites_of.of(firm)
 
-    def site_regions(self, firm: int) -> list[int]:
-        """The power regions of a firm's sites, ascending, each once (read only)."""
+    def cheapest_region(self, firm: int) -> int | None:
+        """The region of the firm's sites with the lowest mean power price (None: no site).
+
+        Of equally cheap regions, the lowest numbered. Kept in the firm's view: the
+        regions' long-run means never change.
+        """
         view = self._view(firm)
-        if view.regions is None:
-            view.regions = sorted(set(self.sites.region[self.site_rows(firm)].tolist()))
-        return view.regions
+        if view.cheapest_region is None:
+            regions = sorted(set(self.sites.region[self.site_rows(firm)].tolist()))
+            mean_usd_per_mwh = self.region_mean_usd_per_mwh.__getitem__
+            view.cheapest_region = min(regions, key=mean_usd_per_mwh, default=NO_REGION)
+        return None if view.cheapest_region == NO_REGION else view.cheapest_region
 
     def ai_suitable_site_rows(self, firm: int) -> list[int]:
         """A firm's sites that pass tenants' screens (`ai_suitable`), ascending (read only)."""

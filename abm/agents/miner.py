@@ -35,6 +35,7 @@ from abm.agents.strategy import (
     herded_belief,
     lease_value_usd_per_mw_it,
     mining_value_usd_per_mw,
+    offer_gain_usd,
 )
 from abm.chain import COIN_SAT
 from abm.markets.economics import margin_usd_per_th_day
@@ -249,17 +250,6 @@ class Miner(mesa.Agent):
         offered = set()
         for site in candidates:
             gross = float(table.gross_mw[site])
-            mine_pv = gross * mining_value_usd_per_mw(
-                r.hashprice_expectation_usd_per_ph_day,
-                self.rules.asic.hashprice_decline_per_year,
-                r.years_to_halving(),
-                j_per_th[site],
-                review.cash_cost_usd_per_mwh[site],
-                rate,
-                sp.horizon_years,
-                review.renewal_cost_usd_per_mwh[site],
-                review.contract_years_left[site],
-            )
             liquid_missing = liquid_required and table.cooling[site] != Cooling.LIQUID_READY
             readiness = float(table.readiness[site])
             score = hosting.score(site)
@@ -271,9 +261,24 @@ class Miner(mesa.Agent):
             chance = award_chance(
                 score + upgraded - readiness, required, belief, sp.award_steepness
             )
-            gain = chance * (it_mw * lease_pv - capex - mine_pv) - upgrade_usd
+            lease_net_usd = it_mw * lease_pv - capex
+            hurdle_usd = self.hurdle * capex
+            if not offer_gain_usd(chance, lease_net_usd, 0.0, upgrade_usd) > hurdle_usd:
+                continue  # fails giving up no mining, so any (mine_pv >= 0, chance >= 0)
+            mine_pv = gross * mining_value_usd_per_mw(
+                r.hashprice_expectation_usd_per_ph_day,
+                self.rules.asic.hashprice_decline_per_year,
+                r.years_to_halving(),
+                j_per_th[site],
+                review.cash_cost_usd_per_mwh[site],
+                rate,
+                sp.horizon_years,
+                review.renewal_cost_usd_per_mwh[site],
+                review.contract_years_left[site],
+            )
+            gain = offer_gain_usd(chance, lease_net_usd, mine_pv, upgrade_usd)
             equity = (1.0 - cp.project_loan_to_cost) * capex + upgrade_usd
-            if not gain > self.hurdle * capex:
+            if not gain > hurdle_usd:
                 continue
             if budget is None:
                 budget = self.capital.fundable_usd(self.index)  # keeps a month of costs
@@ -330,7 +335,7 @@ class Miner(mesa.Agent):
         usd_per_th = industry.new_price_usd_per_th(gen)
         if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
             return  # too little cash for the smallest site, whatever it is worth
-        region = self._cheapest_region()
+        region = industry.cheapest_region(i)
         if region is None:
             return
         hashprice = r.hashprice_expectation_usd_per_ph_day
@@ -361,16 +366,6 @@ class Miner(mesa.Agent):
             industry.start_site_build(
                 i, region, mw, mw * case.site, float(usd_per_mwh), ex.lead_time_months
             )
-
-    def _cheapest_region(self) -> int | None:
-        """The region of the firm's sites with the lowest mean power price (None: no site).
-
-        Of equally cheap regions, the lowest numbered.
-        """
-        regions = self.industry.site_regions(self.index)
-        if not regions:
-            return None
-        return min(regions, key=self.industry.region_mean_usd_per_mwh.__getitem__)
 
     def _redeploy(
         self, row: int, power_mw: float, free_mw: dict, hashprice: float, cost: np.ndarray

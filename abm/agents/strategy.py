@@ -204,6 +204,19 @@ def award_chance(readiness: float, required: float, belief: float, steepness: fl
     return belief / (1.0 + np.exp(-steepness * (readiness - required)))
 
 
+def offer_gain_usd(
+    chance: float, lease_net_usd: float, mine_pv_usd: float, upgrade_usd: float
+) -> float:
+    """Expected gain of offering a site, USD: chance x (lease value - capex - mining).
+
+    The lease's NOI value less its capex and the mining given up, times the award chance,
+    less the readiness upgrade paid whatever happens. Never more with more mining given
+    up, for any `chance` >= 0 (or NaN either way), so a site failing the hurdle giving up
+    none (`mine_pv_usd` 0) fails it: its mining need not be priced.
+    """
+    return chance * (lease_net_usd - mine_pv_usd) - upgrade_usd
+
+
 def herded_belief(belief: float, peers_pivoted_share: float, herding: float) -> float:
     """Belief raised toward 1 by the share of peers that pivoted (herding 0: unchanged)."""
     return belief + herding * peers_pivoted_share * (1.0 - belief)

@@ -512,18 +512,24 @@ class AiMarket:
         era = self.era(date)
         index = self.lease_index_usd_per_kw_month
         start, stop = int(self._offsets[month]), int(self._offsets[month + 1])
+        drawn = zip(  # the month's draws as Python numbers (numpy scalars cost more)
+            range(start, stop),
+            self._tenant[start:stop].tolist(),
+            self._mw_it[start:stop].tolist(),
+            self._term_months[start:stop].tolist(),
+            self._price_factor[start:stop].tolist(),
+            strict=True,
+        )
         out = []
-        for i in range(start, stop):
-            tenant = tenants[int(self._tenant[i])]
+        for i, t, mw_it, term_months, price_factor in drawn:
+            tenant = tenants[t]
             out.append(
                 LeaseRequest(
                     request_id=i,
-                    tenant=int(self._tenant[i]),
-                    mw_it=float(self._mw_it[i]),
-                    term_months=int(self._term_months[i]),
-                    price_usd_per_kw_month=float(
-                        index * tenant.price_premium * self._price_factor[i]
-                    ),
+                    tenant=t,
+                    mw_it=mw_it,
+                    term_months=term_months,
+                    price_usd_per_kw_month=index * tenant.price_premium * price_factor,
                     escalator_per_year=tenant.escalator_per_year,
                     noi_margin=tenant.noi_margin,
                     min_readiness=min(1.0, tenant.min_readiness + era.readiness_increment),

@@ -16,8 +16,11 @@ def peer_graph(n_firms: int, degree: int, rewire_probability: float, rng: np.ran
 
 
 def pivot_share(graph: nx.Graph, firm: int, announced: np.ndarray) -> float:
-    """Share of `firm`'s peers whose entry in `announced` (a bool per firm) is set."""
+    """Share of `firm`'s peers whose entry in `announced` (a bool per firm) is set.
+
+    A count over a length: numpy's mean of the bools, bit for bit, without its wrapper.
+    """
     peers = list(graph.neighbors(firm))
     if not peers:
         return 0.0
-    return float(announced[peers].mean())
+    return np.count_nonzero(announced[peers]) / len(peers)

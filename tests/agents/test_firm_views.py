@@ -2,7 +2,7 @@
 
 After any sequence of transitions (machines mothballed, redeployed, scrapped, sold,
 bought; site modes set; AI sites added; auctions; revaluations; PPAs renewed; every
-view filled at once), each firm's rows by state, free MW, assets, site regions and
+view filled at once), each firm's rows by state, free MW, assets, cheapest region and
 AI-suitable sites equal their recomputation from the tables, bit for bit.
 """
 
@@ -116,8 +116,10 @@ def test_every_firms_view_equals_its_recomputation_after_any_transitions(ops):
             assert industry.free_mw_by_site(f) == free_mw_from_scratch(industry, f)
             assert industry.assets_usd(f) == assets[f]
             sites = np.flatnonzero(industry.sites.firm == f)
-            regions = np.unique(industry.sites.region[sites]).tolist()
-            assert industry.site_regions(f) == regions
+            regions = np.unique(industry.sites.region[sites])
+            prices = industry.region_mean_usd_per_mwh[regions]
+            cheapest = int(regions[np.argmin(prices)]) if len(regions) else None  # first: lowest
+            assert industry.cheapest_region(f) == cheapest
             suitable = sites[industry.sites.ai_suitable[sites]].tolist()
             assert industry.ai_suitable_site_rows(f) == suitable
 

@@ -32,6 +32,7 @@ from abm.agents.strategy import (
     lease_value_usd_per_mw_it,
     mining_value_from_usd_per_mw,
     mining_value_usd_per_mw,
+    offer_gain_usd,
 )
 from abm.network.peers import pivot_share
 
@@ -134,6 +135,48 @@ def test_mining_value_is_the_positive_margin_halved_at_the_halving():
     got = mining_value_usd_per_mw(40.0, 0.0, 1.0, 20.0, 30.0, 0.0, 2.0)
     assert got == pytest.approx(12 * (revenue - cost) + 12 * after, rel=1e-12)
     assert mining_value_usd_per_mw(40.0, 0.0, 5.0, 20.0, 1e4, 0.0, 2.0) == 0.0  # curtailed
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    hashprice=st.floats(0.0, 500.0),
+    decline=st.floats(-0.5, 0.5),
+    halving=st.floats(0.0, 4.0),
+    j_per_th=st.floats(5.0, 100.0),
+    cost=st.floats(0.0, 1e4),
+    rate=st.floats(-0.05, 1.0),
+    renewal=st.floats(0.0, 1e4),
+    contract_years=st.floats(0.0, 20.0),
+)
+def test_mining_value_is_never_negative(
+    hashprice, decline, halving, j_per_th, cost, rate, renewal, contract_years
+):
+    """A loss-making month is curtailed (0), so the strategy review may skip pricing it."""
+    args = (hashprice, decline, halving, j_per_th, cost, rate, 12.0, renewal, contract_years)
+    assert mining_value_usd_per_mw(*args) >= 0.0
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    chance=st.floats(0.0, 1.0),
+    lease_net=st.floats(-1e12, 1e12),
+    mine_pv=st.floats(0.0, 1e12),
+    upgrade=st.floats(0.0, 1e9),
+    hurdle=st.floats(-1e11, 1e11),
+)
+def test_a_site_failing_the_hurdle_giving_up_no_mining_fails_giving_up_any(
+    chance, lease_net, mine_pv, upgrade, hurdle
+):
+    """A rounded gain never grows with the mining given up.
+
+    So the strategy review prices a site's mining only when the gain of offering it,
+    giving up none, passes the hurdle.
+    """
+    gain, without = (offer_gain_usd(chance, lease_net, m, upgrade) for m in (mine_pv, 0.0))
+    assert gain <= without
+    if not without > hurdle:
+        assert not gain > hurdle
+    assert offer_gain_usd(0.5, 1000.0, 200.0, 100.0) == 300.0
 
 
 def test_mining_value_prices_power_at_the_contract_until_it_ends_then_at_its_renewal():

@@ -67,6 +67,17 @@ def test_pivot_share_equals_the_mean_over_neighbours_on_a_seeded_peer_graph():
         assert pivot_share(graph, firm, announced) == pytest.approx(expected, rel=1e-15)
 
 
+@pytest.mark.parametrize("degree", [2, 6, 17, 50])
+def test_pivot_share_is_numpys_mean_of_the_peers_bools_bit_for_bit(degree):
+    """Any degree the parameters allow (2-50): the count over the length is the mean."""
+    rng = np.random.default_rng(degree)
+    graph = peer_graph(120, degree, 0.3, rng)
+    announced = rng.random(120) < 0.37
+    for firm in graph.nodes:
+        peers = list(graph.neighbors(firm))
+        assert pivot_share(graph, firm, announced) == float(announced[peers].mean())
+
+
 def test_an_isolated_firm_has_a_pivot_share_of_zero():
     graph = nx.empty_graph(3)
     assert pivot_share(graph, 1, np.array([True, True, True])) == 0.0
