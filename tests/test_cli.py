@@ -265,7 +265,10 @@ def test_an_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(mo
 def _interrupt(argv: list[str], cwd: Path, started: str) -> subprocess.CompletedProcess:
     """Run `python -m abm ARGV`; press Ctrl-C once `started` appears on its stderr.
 
-    Ctrl-C in a terminal sends SIGINT to the whole process group, workers included.
+    Ctrl-C in a terminal sends SIGINT to the whole process group, workers included. The
+    command starts with SIGINT's default action, as from a terminal, even when this test
+    runs in a background job (which starts with SIGINT ignored, and Python then never
+    raises KeyboardInterrupt).
     """
     proc = subprocess.Popen(
         [sys.executable, "-m", "abm", *argv],
@@ -274,6 +277,7 @@ def _interrupt(argv: list[str], cwd: Path, started: str) -> subprocess.Completed
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen = ""
     while started not in seen:
