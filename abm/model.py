@@ -269,13 +269,11 @@ class MiningModel(mesa.Model):
     def _start_attributes(self) -> dict[str, np.ndarray]:
         """Per firm: the attributes at the start the firm panel carries as `start_*`."""
         industry, n = self.industry, len(self.miners)
-        assets, debt = industry.assets_by_firm(), industry.debt.principal_by_firm()
-        leverage = np.ones(n)  # `Industry.leverage`: 1 without assets
-        np.divide(debt, assets, out=leverage, where=assets > 0)
+        leverage, net_worth_usd = industry.leverage_and_net_worth_by_firm()
         return industry.firm_indicators() | {
             "leverage": leverage,
             "hashrate_eh": np.bincount(industry.fleet.firm, industry.fleet.th, n) / 1e6,
-            "net_worth_usd": assets - debt,
+            "net_worth_usd": net_worth_usd,
             "cash_usd": industry.ledger.cash_usd.copy(),
         }
 

@@ -867,6 +867,13 @@ class Industry:
         """Assets less debt."""
         return self.assets_usd(firm) - self.debt.principal_usd(firm)
 
+    def leverage_and_net_worth_by_firm(self) -> tuple[np.ndarray, np.ndarray]:
+        """`leverage` and `net_worth_usd` of every firm at once (the same numbers)."""
+        assets, debt = self.assets_by_firm(), self.debt.principal_by_firm()
+        leverage = np.ones(len(assets))  # 1 without assets, as `leverage`
+        np.divide(debt, assets, out=leverage, where=assets > 0)
+        return leverage, assets - debt
+
     # --- bankruptcy -------------------------------------------------------------------
     def declare_bankrupt(self, firm: int) -> None:
         """The firm leaves; creditors take its debt claims and its dormant machines are sold."""

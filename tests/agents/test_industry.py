@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import abm
 from abm.agents.fleet import MARKET, NO_SITE, MachineState, Mode
 from abm.agents.industry import Industry
 from abm.chain import COIN_SAT
@@ -461,3 +462,16 @@ def test_the_start_months_power_estimate_is_days_per_month_days_of_power(industr
     usd = f.power_mw() * 24.0 * DAYS_PER_MONTH * cost
     expected = np.bincount(f.firm, usd, industry.n_firms)
     assert industry.monthly_power_cost_estimate() == pytest.approx(expected, rel=REL)
+
+
+def test_every_firms_leverage_and_net_worth_at_once_are_each_firms_own():
+    """Bit for bit `leverage` and `net_worth_usd`, at the start and after three months."""
+    model = abm.MiningModel("baseline_2026", seed=1, **{"run.end_date": "2026-03-31"})
+    for _ in range(2):
+        industry = model.industry
+        leverage, net_worth = industry.leverage_and_net_worth_by_firm()
+        own = range(industry.n_firms)
+        assert leverage.tolist() == [industry.leverage(f) for f in own]
+        assert net_worth.tolist() == [industry.net_worth_usd(f) for f in own]
+        while model.running:
+            model.step()
