@@ -28,7 +28,14 @@ from abm.agents.hosting import AiHosting
 from abm.agents.industry import Industry
 from abm.agents.miner import Miner, cash_reserve_usd, month_charges_usd
 from abm.agents.population import StartConditions, draw_population, finance_firm
-from abm.chain import COIN_SAT, Chain, FeeProcess, bits_for_difficulty, block_subsidy_sat
+from abm.chain import (
+    COIN_SAT,
+    HALVING_INTERVAL,
+    Chain,
+    FeeProcess,
+    bits_for_difficulty,
+    block_subsidy_sat,
+)
 from abm.chain.consensus import RETARGET_INTERVAL, TARGET_SPACING_S
 from abm.events import EventLog
 from abm.markets.ai_demand import AiMarket
@@ -133,6 +140,7 @@ class MiningModel(mesa.Model):
     def _init_markets(self, root: np.random.SeedSequence) -> None:
         p = self.params
         self.policy_rates = policy_rate_path(p.macro, self.dates, rng_stream(root, "macro"))
+        self._policy_rates = self.policy_rates.tolist()  # floats, read one a step
         self.btc = BtcPriceProcess(p.btc_price, self.dates, self.dt_days, rng_stream(root, "price"))
         regions = p.power.regions
         self.region_names = tuple(r.name for r in regions)
@@ -158,6 +166,10 @@ class MiningModel(mesa.Model):
             ),
         )
         self.block_rng = rng_stream(root, "blocks")
+        self._step_s = float(self.dt_days * SECONDS_PER_DAY)
+        halflife = self.params.fleet.expectation_halflife_days / self.dt_days  # in steps
+        self._expectation_weight = 1.0 - 0.5 ** (1.0 / halflife)  # a constant of the run
+        self._reward_era = self._reward_btc = None  # `_expected_hashprice`: (era, its reward)
         self.total_paid_sat = 0
         self.readings = MarketReadings(
             dt_days=self.dt_days,
@@ -278,12 +290,19 @@ class MiningModel(mesa.Model):
         }
 
     def _expected_hashprice(self) -> float:
-        """Hashprice at the current difficulty, next subsidy and mean fee, USD/PH/day."""
-        reward_btc = (
-            block_subsidy_sat(self.chain.height + 1) + self.chain.fees.mean_sat_per_block
-        ) / COIN_SAT
+        """Hashprice at the current difficulty, next subsidy and mean fee, USD/PH/day.
+
+        The reward (subsidy and mean fee, BTC) is kept per subsidy era of the next block.
+        """
+        chain = self.chain
+        era = (chain.height + 1) // HALVING_INTERVAL
+        if era != self._reward_era:
+            sat = block_subsidy_sat(chain.height + 1) + chain.fees.mean_sat_per_block
+            self._reward_era, self._reward_btc = era, sat / COIN_SAT
         return float(
-            hashprice_usd_per_ph_day(self.chain.difficulty, reward_btc, self.readings.btc_price_usd)
+            hashprice_usd_per_ph_day(
+                chain.difficulty, self._reward_btc, self.readings.btc_price_usd
+            )
         )
 
     # --- the step --------------------------------------------------------------------
@@ -298,9 +317,7 @@ class MiningModel(mesa.Model):
             self.recorder.flush()
         for month_last_day, quarter in month_ends:
             self._month_end(month_last_day, quarter)
-        r.set_policy_rate(
-            float(self.policy_rates[i]), self.rate_in_force_at_start, self.params.macro
-        )
+        r.set_policy_rate(self._policy_rates[i], self.rate_in_force_at_start, self.params.macro)
         r.btc_price_usd = self.btc_prices_usd[i]
         r.hashprice_usd_per_ph_day = self._expected_hashprice()
         industry = self.industry
@@ -308,7 +325,7 @@ class MiningModel(mesa.Model):
         th_running = industry.operate_today(self.spot, i, online, self._next_month_end[i])
         hashrate_hs = industry.running_th_total * 1e12
         tip_before = self.chain.time_s
-        mined = self.chain.advance(hashrate_hs, self.dt_days * SECONDS_PER_DAY, self.block_rng)
+        mined = self.chain.advance(hashrate_hs, self._step_s, self.block_rng)
         r.height = self.chain.height
         self.total_paid_sat += industry.pay_rewards(mined.subsidy_sat + mined.fees_sat, th_running)
         industry.bill_power_today(self.dt_days)
@@ -340,9 +357,7 @@ class MiningModel(mesa.Model):
     def _update_expectation(self) -> None:
         """Adaptive expectation of hashprice: an exponential average of observed values."""
         r = self.readings
-        halflife = self.params.fleet.expectation_halflife_days / self.dt_days
-        weight = 1.0 - 0.5 ** (1.0 / halflife)
-        r.hashprice_expectation_usd_per_ph_day += weight * (
+        r.hashprice_expectation_usd_per_ph_day += self._expectation_weight * (
             r.hashprice_usd_per_ph_day - r.hashprice_expectation_usd_per_ph_day
         )
 

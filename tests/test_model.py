@@ -20,7 +20,7 @@ from abm.agents.miner import month_charges_usd
 from abm.catalog import SCENARIO_DIR, list_scenarios
 from abm.chain import COIN_SAT, block_subsidy_sat, difficulty, subsidy_sum_sat
 from abm.ledger import INFLOWS, OUTFLOWS
-from abm.markets.economics import Contract
+from abm.markets.economics import Contract, hashprice_usd_per_ph_day
 
 HALVING_HEIGHT = 1_050_000
 
@@ -351,6 +351,23 @@ def test_hashprice_halves_at_the_halving_with_price_fixed():
     ratio = after["hashprice_usd_per_ph_day"] / before["hashprice_usd_per_ph_day"]
     assert ratio == pytest.approx(expected, rel=1e-12)
     assert 0.50 < ratio < 0.51
+
+
+def test_expected_hashprice_reads_the_reward_of_the_next_blocks_era():
+    """The reward kept per subsidy era is the next block's.
+
+    The hashprice equals the one computed from scratch, bit for bit, as the height crosses
+    a halving either way.
+    """
+    model = abm.MiningModel("baseline_2026", seed=1)
+    chain, fee_sat = model.chain, model.chain.fees.mean_sat_per_block
+    for height in (1_049_998, 1_049_999, 1_050_000, 1_049_998, 839_999, 1_260_000, 1_049_000):
+        chain.height = height
+        reward_btc = (block_subsidy_sat(height + 1) + fee_sat) / COIN_SAT
+        scratch = float(
+            hashprice_usd_per_ph_day(chain.difficulty, reward_btc, model.readings.btc_price_usd)
+        )
+        assert model._expected_hashprice().hex() == scratch.hex()
 
 
 @pytest.fixture(scope="module")

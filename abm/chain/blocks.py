@@ -148,11 +148,11 @@ class Chain:
         timestamps = (
             pieces[0] if len(pieces) == 1 else (np.concatenate(pieces) if pieces else _EMPTY)
         )
-        return ChainStep(
-            blocks=self.height - first_height + 1,
-            timestamps=timestamps,
-            first_height=first_height,
-            subsidy_sat=subsidy_sum_sat(first_height, self.height),
-            fees_sat=fees_sat,
-            retargets=retargets,
+        return ChainStep(  # positional: half the cost of keywords, once a day
+            self.height - first_height + 1,  # blocks
+            timestamps,
+            first_height,
+            subsidy_sum_sat(first_height, self.height),
+            fees_sat,
+            retargets,
         )

@@ -29,6 +29,8 @@ class FeeProcess:
 
     def mean_sat(self, mean_interval_s: float) -> float:
         """Expected fees of one block when blocks arrive every `mean_interval_s` on average."""
+        if mean_interval_s <= TARGET_SPACING_S or not self.backlog_elasticity:
+            return self.mean_sat_per_block * 1.0  # slowdown 1.0 or elasticity 0: x ** 0.0 is 1.0
         slowdown = max(mean_interval_s / TARGET_SPACING_S, 1.0)
         return self.mean_sat_per_block * slowdown**self.backlog_elasticity
 

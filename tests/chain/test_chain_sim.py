@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from abm.chain import (
@@ -273,6 +275,21 @@ def test_zero_hashrate_mines_nothing():
     assert len(step.timestamps) == 0
     assert (chain.height, chain.time_s, chain.bits) == (2016 * K0 + 5, T0, BITS)
     assert chain.clock_s == T0 + DAY
+
+
+@given(
+    mean_sat=st.integers(0, 10**9),
+    elasticity=st.sampled_from([0.0, 0.5, 1.0, 2.5]),
+    interval_s=st.floats(1.0, 5000.0) | st.sampled_from([599.9999999999999, 600.0, 600.0001]),
+)
+def test_fee_mean_is_the_backlog_formula(mean_sat, elasticity, interval_s):
+    """mean_sat is mean * max(interval / 600 s, 1) ** elasticity, bit for bit.
+
+    Also where it skips the power (no slowdown, or no elasticity: the power is 1.0).
+    """
+    fees = FeeProcess(mean_sat, backlog_elasticity=elasticity)
+    formula = mean_sat * max(interval_s / 600.0, 1.0) ** elasticity
+    assert fees.mean_sat(interval_s).hex() == formula.hex()
 
 
 def test_fee_mean_per_block():
