@@ -17,7 +17,7 @@ import pandas as pd
 
 from abm.agents.fleet import Mode
 from abm.agents.leasing import LeaseStatus
-from abm.chain import COIN_SAT, block_subsidy_sat, subsidy_sum_sat
+from abm.chain import COIN_SAT, HALVING_INTERVAL, block_subsidy_sat, subsidy_sum_sat
 from abm.events import EventLog
 from abm.metrics import security as sec
 from abm.metrics.bifurcation import classify_firms
@@ -182,7 +182,8 @@ class Recorder:
         """Keep the step's raw values and post its chain events; `flush` writes the rows.
 
         `active_th` is `th_running`'s sum when the caller has it already. Until written,
-        the days kept read the daily constants and machine values as they are now: a new
+        the days kept read the daily constants, machine values and what only month ends
+        change (firms alive, AI MW and lease index, construction) as they are now: a new
         `Industry.daily()` flushes first, and the model flushes before a month end changes
         anything else (`MiningModel.step`).
         """
@@ -203,11 +204,13 @@ class Recorder:
                 time_s=t.time_s,
             )
         if mined.blocks:
-            if block_subsidy_sat(mined.first_height - 1) != block_subsidy_sat(chain.height):
+            last_before = mined.first_height - 1  # a new era may still pay the same (zero)
+            if last_before // HALVING_INTERVAL != chain.height // HALVING_INTERVAL and (
+                block_subsidy_sat(last_before) != block_subsidy_sat(chain.height)
+            ):
                 self.events.add("halving", height=chain.height)
             self._block_days.append((len(self._day_floats), tip_before_s, mined.timestamps))
         self.supply_sat += mined.subsidy_sat
-        nonminer, hosting = self.hosting.market.nonminer, self.hosting
         self._day_floats.append(
             (
                 chain.difficulty,
@@ -215,19 +218,7 @@ class Recorder:
                 r.btc_price_usd,
                 r.hashprice_usd_per_ph_day,
                 r.policy_rate,
-                d.deployed_th,
-                d.dormant_th,
-                d.scrapped_th,
-                self.ai_mw_in_service,
-                self.ai_mw_converting,
-                hosting.market.lease_index_usd_per_kw_month,
-                nonminer.delivered_mw,
-                nonminer.inventory_mw,
-                nonminer.pipeline_mw,
-                hosting.demand_mw,
                 chain.clock_s,
-                industry.construction.mw_under_construction,
-                industry.construction.mw_energized,
             )
         )
         self._day_ints.append(
@@ -235,7 +226,6 @@ class Recorder:
                 chain.height,
                 mined.blocks,
                 len(mined.retargets),
-                np.count_nonzero(industry.alive),
                 mined.subsidy_sat,
                 mined.fees_sat,
                 self.supply_sat,
@@ -254,35 +244,22 @@ class Recorder:
         Every number is the one computing each day alone gives, bit for bit: element-wise
         operations on arrays of the days, and sums of each day's own terms (a row of a
         C-ordered array, or the day's block gaps alone, each in numpy's pairwise order).
+        What only month ends change is read now, once for all the days (`record_day`).
         """
         days = len(self._day_floats)
         if not days:
             return
         first = self.steps_done - days
         steps = slice(first, self.steps_done)
-        (
-            difficulty,
-            active_th,
-            btc_price,
-            hashprice,
-            policy_rate,
-            deployed_th,
-            mothballed_th,
-            scrapped_th,
-            ai_in_service,
-            ai_converting,
-            lease_index,
-            delivered,
-            inventory,
-            pipeline,
-            demand,
-            clock_s,
-            under_construction,
-            energized,
-        ) = np.array(self._day_floats).T
-        height, blocks, retargets, alive, subsidy_sat, fees_sat, supply_sat = np.array(
+        difficulty, active_th, btc_price, hashprice, policy_rate, clock_s = np.array(
+            self._day_floats
+        ).T
+        height, blocks, retargets, subsidy_sat, fees_sat, supply_sat = np.array(
             self._day_ints, dtype=np.int64
         ).T
+        d, hosting, construction = self._day_arrays, self.hosting, self.industry.construction
+        nonminer = hosting.market.nonminer
+        deployed_th, mothballed_th, scrapped_th = d.deployed_th, d.dormant_th, d.scrapped_th
         mean_gap, max_gap, over_1h, over_2h = self._gap_stats(days)
         curtailed_th = deployed_th - active_th  # economics or a shock keep them off
         floats = self._series.floats
@@ -303,23 +280,24 @@ class Recorder:
                 (curtailed_th + mothballed_th) / 1e6,  # dormant_hashrate_eh
                 scrapped_th / 1e6,
                 None,  # mean_power_price_usd_per_mwh: when billed (`_fill_power_prices`)
-                ai_in_service,
-                ai_converting,
-                lease_index,
-                delivered,
-                inventory,
-                pipeline,
-                demand,
+                self.ai_mw_in_service,
+                self.ai_mw_converting,
+                hosting.market.lease_index_usd_per_kw_month,
+                nonminer.delivered_mw,  # IT MW energized in the last month-end round
+                nonminer.inventory_mw,
+                nonminer.pipeline_mw,
+                hosting.demand_mw,
                 # sec.schedule_slip_s: elapsed - 600 s per block
                 (clock_s - self.start_time_s)
                 - sec.TARGET_BLOCK_INTERVAL_S * (height - self.start_height).astype(float),
-                under_construction,
-                energized,  # new sites, since the start
+                construction.mw_under_construction,
+                construction.mw_energized,  # new sites, since the start
             )
         ):
             if values is not None:
                 floats[row, steps] = values
         ints = self._series.ints
+        alive = np.count_nonzero(self.industry.alive)
         for row, values in enumerate((height, blocks, retargets, over_1h, over_2h, alive)):
             ints[row, steps] = values
         self._flush_security_state(steps, active_th)

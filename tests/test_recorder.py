@@ -102,6 +102,8 @@ class EagerDays:
 
     def compute(self, mined, tip_before_s: float, th_running: np.ndarray) -> dict[str, float]:
         industry, chain = self.model.industry, self.model.chain
+        recorder, hosting = self.model.recorder, self.model.hosting
+        nonminer = hosting.market.nonminer
         d = industry.daily()
         owned_off = d.owned_th - th_running
         dormant_th = float(np.add.reduce(owned_off))
@@ -125,6 +127,19 @@ class EagerDays:
                 else np.nan
             ),
             "firm_th": industry.firm_running_th.copy(),
+            # what only month ends change, read on the day
+            "firms_alive": int(industry.alive.sum()),
+            "mothballed_hashrate_eh": d.dormant_th / 1e6,
+            "scrapped_hashrate_eh": d.scrapped_th / 1e6,
+            "ai_mw_in_service": recorder.ai_mw_in_service,
+            "ai_mw_converting": recorder.ai_mw_converting,
+            "lease_index_usd_per_kw_month": hosting.market.lease_index_usd_per_kw_month,
+            "nonminer_delivered_mw": nonminer.delivered_mw,
+            "nonminer_inventory_mw": nonminer.inventory_mw,
+            "nonminer_pipeline_mw": nonminer.pipeline_mw,
+            "ai_demand_mw": hosting.demand_mw,
+            "mw_under_construction": industry.construction.mw_under_construction,
+            "mw_energized": industry.construction.mw_energized,
         }
 
 
@@ -148,6 +163,40 @@ def test_days_written_at_once_equal_each_day_computed_on_its_day():
     np.testing.assert_array_equal(recorder.firm_th_by_step, firm_th)
     assert (columns["state_dormant_th"] > 0).all()  # the machine values count every day
     assert (columns["gaps_over_1h"] > 0).any()
+
+
+MONTH_END_COLUMNS = (  # what only month ends change: read when the days are written
+    "firms_alive",
+    "mothballed_hashrate_eh",
+    "scrapped_hashrate_eh",
+    "ai_mw_in_service",
+    "ai_mw_converting",
+    "lease_index_usd_per_kw_month",
+    "nonminer_delivered_mw",
+    "nonminer_inventory_mw",
+    "nonminer_pipeline_mw",
+    "ai_demand_mw",
+    "mw_under_construction",
+    "mw_energized",
+)
+
+
+def test_days_written_at_once_read_what_month_ends_changed_on_each_day():
+    """What month ends change, read once for the days written, is each day's own.
+
+    Firms alive, AI MW, lease index and the rest, over a crash with bankruptcies and AI
+    leases across 18 month ends.
+    """
+    model = MiningModel("btc_crash", seed=1, **{"run.end_date": "2027-06-30"})
+    eager = EagerDays(model)
+    while model.running:
+        model.step()
+    columns = model.recorder.series.columns
+    for name in MONTH_END_COLUMNS:
+        expected = np.array([row[name] for row in eager.rows])
+        np.testing.assert_array_equal(columns[name], expected, err_msg=name)
+    changed = {name for name in MONTH_END_COLUMNS if len(set(columns[name])) > 1}
+    assert {"firms_alive", "ai_mw_in_service", "lease_index_usd_per_kw_month"} <= changed
 
 
 def test_tables_read_mid_run_see_every_day_recorded(short_model):
