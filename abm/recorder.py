@@ -143,7 +143,7 @@ class Recorder:
         self._day_floats: list[tuple] = []
         self._day_ints: list[tuple] = []
         self._block_days: list[tuple[int, float, np.ndarray]] = []  # (day kept, tip, blocks)
-        self._th_rows: list[np.ndarray] = []  # TH/s running per vintage
+        self._th_rows = np.empty((0, 0))  # TH/s running per vintage, a row per day kept
         self._firm_th_rows: list[np.ndarray] = []  # TH/s running per firm
         self._pool_members = [(0, pools.pool_of_firm.copy())]  # (from step, pool of each firm)
         self._pool_moves_seen = pools.moves_made
@@ -231,12 +231,28 @@ class Recorder:
                 self.supply_sat,
             )
         )
-        self._th_rows.append(th_running.copy())  # the caller reuses its array
+        self._keep_th_row(len(self._day_floats) - 1, th_running)  # the caller reuses its array
         self._firm_th_rows.append(industry.firm_running_th)  # a new array every day
         if self.pools.moves_made != self._pool_moves_seen:  # a firm switched pool
             self._pool_members.append((i, self.pools.pool_of_firm.copy()))
             self._pool_moves_seen = self.pools.moves_made
         self.steps_done = i + 1
+
+    def _keep_th_row(self, day: int, th_running: np.ndarray) -> None:
+        """Copy the TH/s running of the `day`-th day kept into its row of `_th_rows`.
+
+        The rows are reused from one flush to the next, doubled when the days outgrow
+        them; a new width (new daily constants) comes with no day kept.
+        """
+        rows = self._th_rows
+        if rows.shape[1] != len(th_running):
+            assert day == 0, "new daily constants with days kept: flush first"
+            self._th_rows = rows = np.empty((max(len(rows), 32), len(th_running)))
+        elif day == len(rows):
+            grown = np.empty((2 * day, len(th_running)))
+            grown[:day] = rows
+            self._th_rows = rows = grown
+        rows[day] = th_running
 
     def flush(self) -> None:
         """Write the days kept since the last flush into the series, all at once.
@@ -304,7 +320,7 @@ class Recorder:
         self._state.columns["state_supply_btc"][steps] = supply_sat / COIN_SAT
         self._firm_th_by_step[steps] = self._firm_th_rows
         self._day_floats, self._day_ints, self._block_days = [], [], []
-        self._th_rows, self._firm_th_rows = [], []
+        self._firm_th_rows = []
 
     def _gap_stats(self, days: int) -> tuple[np.ndarray, ...]:
         """Per day kept: mean and max gap between blocks (NaN without blocks), gaps over 1 h, 2 h.
@@ -338,7 +354,7 @@ class Recorder:
         The newest machines' price and J/TH are not state: `finish_metrics` looks them up.
         """
         d = self._day_arrays
-        owned_off = d.owned_th - np.array(self._th_rows)  # mothballed, curtailed or forced off
+        owned_off = d.owned_th - self._th_rows[: len(active_th)]  # mothballed, curtailed, off
         # sums of products, not dot products: BLAS would split a long vector over threads,
         # and the last bits would depend on the machine's thread count
         dormant_th = _sum(owned_off, axis=1)

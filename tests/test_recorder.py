@@ -165,6 +165,20 @@ def test_days_written_at_once_equal_each_day_computed_on_its_day():
     assert (columns["gaps_over_1h"] > 0).any()
 
 
+def test_days_kept_past_the_rows_at_hand_are_written_as_computed_on_their_day():
+    """70 days kept without a flush (no month ends) grow the rows of TH/s running twice."""
+    model = MiningModel("baseline_2026", seed=1, **{"run.end_date": "2026-03-31"})
+    model.month_ends = {}
+    eager = EagerDays(model)
+    for _ in range(70):
+        model.step()
+    assert len(model.recorder._day_floats) == 70  # nothing written yet
+    state = model.recorder.state.columns
+    for name in ("state_dormant_th", "state_dormant_value_usd", "state_dormant_j_per_th"):
+        expected = np.array([row[name] for row in eager.rows])
+        np.testing.assert_array_equal(state[name][:70], expected, err_msg=name)
+
+
 MONTH_END_COLUMNS = (  # what only month ends change: read when the days are written
     "firms_alive",
     "mothballed_hashrate_eh",
