@@ -203,6 +203,8 @@ class DailyArrays:
         days, s, n = self.days_kept, self.n_sites, self.n_firms
         self.days_kept = 0
         hours = self.hours_rows[:days, None]
+        if days > 1 and hours.min() == hours.max():  # steps of one length: one row of hours
+            hours = hours[:1]  # broadcast: the same products, once per site instead of per day
         used_terms = self.share_rows[:days]  # the shares are not needed after this
         np.multiply(self.power_mw, used_terms, out=used_terms)
         np.multiply(used_terms, hours, out=used_terms)

@@ -165,3 +165,31 @@ def test_every_day_is_priced_once_the_rows_ending_at_the_next_month_end(monkeypa
     while model.running:
         model.step()
     assert priced == list(range(model.n_steps)) and model.n_steps == 120
+
+
+@pytest.mark.parametrize("hours", [(24.0, 168.0, 24.0, 12.0), (24.0, 24.0, 24.0, 24.0)])
+def test_steps_billed_at_once_are_billed_as_each_alone_whatever_their_lengths(hours):
+    """Days kept and settled together are billed as each settled alone, bit for bit.
+
+    Days of different lengths, or of one length (billed with one row of hours).
+    """
+    model = abm.MiningModel("baseline_2026", seed=3, **{"run.end_date": "2026-01-31"})
+    model.step()
+    model.industry.days.settle()  # the step's own day
+    arrays, opex_usd_per_mwh = model.industry.daily(), np.array(12.0)
+    hashprices = (36.0, 52.0, 30.0, 45.0)  # some vintages run on some days only
+
+    def keep(step: int) -> None:
+        arrays.operate(model.spot, step, None, hashprices[step - 1])
+        arrays.keep_day(hours[step - 1])
+
+    alone = []
+    for step in range(1, 5):
+        keep(step)
+        alone.append(arrays.settle(opex_usd_per_mwh))
+    for step in range(1, 5):
+        keep(step)
+    by_firm, mean_price = arrays.settle(opex_usd_per_mwh)
+    np.testing.assert_array_equal(by_firm, np.concatenate([bills for bills, _ in alone]))
+    np.testing.assert_array_equal(mean_price, np.concatenate([price for _, price in alone]))
+    assert len({tuple(day[0]) for day in by_firm}) > 1  # the days' bills differ
