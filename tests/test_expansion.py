@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,8 +73,7 @@ def test_a_halving_within_the_horizon_halves_the_revenue_after_it():
 
 
 def _case(npv: float, site=500_000.0, machines=1_500_000.0, payback=12.0):
-    return dataclasses.replace(
-        price_site(60.0, 100.0, 10.0, 20.0, 50.0, 0.08, ExpansionParams()),
+    return price_site(60.0, 100.0, 10.0, 20.0, 50.0, 0.08, ExpansionParams())._replace(
         site=site,
         machines=machines,
         npv=npv,
@@ -114,7 +111,7 @@ def test_the_payback_pretest_rejects_only_sites_the_build_rule_rejects(
     case = price_site(hashprice, 2.0, j_per_th, usd_per_th, cost, 0.08, params)
     assert case.payback_months == payback
     if payback > firm_payback:
-        rich = dataclasses.replace(case, npv=1e15)
+        rich = case._replace(npv=1e15)
         assert site_mw_to_build(rich, 0.0, firm_payback, 1e12, 0.5, params) == 0.0
 
 

@@ -55,6 +55,9 @@ class SiteReview:
     contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
     new_machines_payback_months: np.ndarray  # newest machines at list price, at cost_usd_per_mwh
     losing_rows: dict[int, list[int]]  # per firm: deployed vintages whose margin is < 0
+    newest: tuple[int, AsicGeneration]  # the newest generation on sale (`newest_generation`)
+    new_usd_per_th: float  # its list price (`new_price_usd_per_th`): the date's and hashprice's
+    past_scrap_age: np.ndarray  # per vintage of the review's start: older than the scrap age
     # per region: a new site's power price and cash cost (USD/MWh) and the newest machines'
     # payback there (months), the same for every firm this round: kept by the first to ask
     new_site_quotes: dict[int, tuple[float, float, float]] = dataclasses.field(
@@ -590,8 +593,9 @@ class Industry:
         A PPA's price holds until its end and renews at `ppa_renewal_usd_per_mwh` after, the
         same rule `renew_expired_ppas` applies when the day comes. The vintages losing money
         at `cost_usd_per_mwh` and the expected hashprice are those deployed now (a firm's
-        machines move only in its own fleet review). Fills every firm's view (`fill_views`):
-        each firm's review reads its own.
+        machines move only in its own fleet review), and the vintages past the scrap age
+        those of now (the round adds only new ones). Fills every firm's view
+        (`fill_views`): each firm's review reads its own.
         """
         s, r = self.sites, self.readings
         cash = self.expected_cash_cost_usd_per_mwh()
@@ -602,12 +606,10 @@ class Industry:
         years_left = np.where(is_ppa, steps_left * r.dt_days / DAYS_PER_YEAR, np.inf)
         self.fill_views()
         cost = self.expected_marginal_cost_usd_per_mwh()
-        _, gen = self.newest_generation()
+        newest = self.newest_generation()
+        new_usd_per_th = self.new_price_usd_per_th(newest[1])
         payback = machines_payback_months(
-            r.hashprice_expectation_usd_per_ph_day,
-            gen.j_per_th,
-            self.new_price_usd_per_th(gen),
-            cost,
+            r.hashprice_expectation_usd_per_ph_day, newest[1].j_per_th, new_usd_per_th, cost
         )
         f = self.fleet
         deployed = np.flatnonzero(f.state == MachineState.DEPLOYED)
@@ -618,8 +620,18 @@ class Industry:
         losing_rows = {}
         for firm, row in zip(f.firm[losing].tolist(), losing.tolist(), strict=True):
             losing_rows.setdefault(firm, []).append(row)
+        past_scrap_age = self.age_years(slice(None)) > self.fleet_policy.scrap_age_years
         return SiteReview(
-            cost, self.site_j_per_th(), cash, renewal, years_left, payback, losing_rows
+            cost,
+            self.site_j_per_th(),
+            cash,
+            renewal,
+            years_left,
+            payback,
+            losing_rows,
+            newest,
+            new_usd_per_th,
+            past_scrap_age,
         )
 
     def mothball(self, row: int) -> None:

@@ -295,15 +295,14 @@ class Miner(mesa.Agent):
 
     def review_fleet(self, review: SiteReview) -> None:
         """Mothball machines that lose money, scrap old ones, redeploy or buy to fill MW."""
-        industry, policy = self.industry, self.rules.fleet
-        i = self.index
+        industry, i = self.industry, self.index
         hashprice = self.readings.hashprice_expectation_usd_per_ph_day
         cost_per_mwh = review.cost_usd_per_mwh
         for row in review.losing_rows.get(i, ()):
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
         if len(dormant):  # most firms store nothing
-            old = industry.age_years(dormant) > policy.scrap_age_years
+            old = review.past_scrap_age[dormant]  # dormant ones were there as the round began
             for row in dormant[old]:
                 industry.scrap(row)
             dormant = dormant[~old]
@@ -314,7 +313,7 @@ class Miner(mesa.Agent):
             for row, power_mw in zip(dormant.tolist(), powers_mw, strict=True):
                 if not power_mw > most_free_mw:  # else no site has room for it
                     self._redeploy(row, power_mw, free_mw, hashprice, cost_per_mwh)
-        self._buy_new(free_mw, cost_per_mwh, review.new_machines_payback_months)
+        self._buy_new(free_mw, cost_per_mwh, review)
 
     def review_expansion(self, review: SiteReview) -> None:
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
@@ -331,8 +330,8 @@ class Miner(mesa.Agent):
             return
         policy = self.rules.fleet
         budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
-        _, gen = industry.newest_generation()
-        usd_per_th = industry.new_price_usd_per_th(gen)
+        _, gen = review.newest
+        usd_per_th = review.new_usd_per_th
         if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
             return  # too little cash for the smallest site, whatever it is worth
         region = industry.cheapest_region(i)
@@ -357,6 +356,7 @@ class Miner(mesa.Agent):
             cost_usd_per_mwh,
             cost_of_capital(r.discount_policy_rate, leverage, self.rules.finance),
             ex,
+            payback,
         )
         loan_to_cost = ex.loan_to_cost if leverage < ex.max_leverage else 0.0
         mw = site_mw_to_build(case, self.hurdle, self.payback_months, budget, loan_to_cost, ex)
@@ -381,11 +381,11 @@ class Miner(mesa.Agent):
                 free_mw[site] -= power_mw
                 return
 
-    def _buy_new(self, free_mw: dict, cost: np.ndarray, payback_months: np.ndarray) -> None:
+    def _buy_new(self, free_mw: dict, cost: np.ndarray, review: SiteReview) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's.
 
-        Sites with room are filled cheapest power first while the budget lasts;
-        `payback_months` per site is the newest machines' at their list price (`SiteReview`).
+        Sites with room are filled cheapest power first while the budget lasts; the
+        newest machines' payback per site at their list price is the review's.
         """
         room_mw = [(site, mw) for site, mw in free_mw.items() if mw > 0]
         if not room_mw:  # a full fleet: its cash need not be read
@@ -395,8 +395,9 @@ class Miner(mesa.Agent):
         budget = policy.capex_cash_share * spare
         if budget <= 0:  # as the loop below would buy nothing
             return
-        gen_index, gen = industry.newest_generation()
-        price_th = industry.new_price_usd_per_th(gen)
+        gen_index, gen = review.newest
+        price_th = review.new_usd_per_th
+        payback_months = review.new_machines_payback_months
         for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
             if budget <= 0:  # spent: it never grows
                 break

@@ -181,3 +181,27 @@ def test_the_reviews_losing_vintages_are_each_firms_deployed_ones_with_negative_
             expected[firm] = rows[margin < 0].tolist()
     assert 0 < sum(map(len, expected.values())) < len(f.th)
     assert review.losing_rows == expected
+
+
+def test_the_reviews_newest_machines_and_scrap_ages_hold_through_a_review_round(stepper):
+    """What `SiteReview` takes as a round starts still holds after every firm's reviews.
+
+    Its newest generation, that generation's list price and the vintages past the scrap
+    age: purchases add only young vintages, and the date and hashprice stay. Baseline
+    seed 1 to the end of June 2026 (two review rounds), the last round replayed.
+    """
+    model = stepper("baseline_2026", seed=1, **{"run.end_date": "2026-06-30"}).model
+    industry, policy = model.industry, model.params.fleet
+    review = industry.site_review()
+    rows = industry.fleet.n
+    for miner in model._alive_miners():
+        miner.review_strategy(review)
+        miner.review_fleet(review)
+        miner.review_expansion(review)
+    assert industry.fleet.n > rows  # some bought
+    newest = industry.newest_generation()
+    assert review.newest == newest
+    assert review.new_usd_per_th == industry.new_price_usd_per_th(newest[1])
+    past = industry.age_years(np.arange(industry.fleet.n)) > policy.scrap_age_years
+    np.testing.assert_array_equal(review.past_scrap_age, past[:rows])
+    assert not past[rows:].any()
