@@ -173,13 +173,15 @@ class Industry:
     def fill_views(self) -> None:
         """Every firm's `FirmView` at once, as the quarterly reviews read them all.
 
-        Their dormant rows and free MW (the rest as kept, or computed on first use); the
-        same numbers, bit for bit, as each firm's own (`machine_rows`, `free_mw_by_site`):
-        rows ascending, each site's deployed MW summed in row order (every deployed
-        vintage is at a site of its owner).
+        Their dormant rows, free MW and cheapest region (the rest as kept, or computed on
+        first use); the same answers, bit for bit, as each firm's own (`machine_rows`,
+        `free_mw_by_site`, `cheapest_region`): rows ascending, each site's deployed MW
+        summed in row order (every deployed vintage is at a site of its owner).
         """
         s, f, n = self.sites, self.fleet, self.n_firms
         views = [self._view(firm) for firm in range(n)]
+        for view, region in zip(views, self._cheapest_region_by_firm(), strict=True):
+            view.cheapest_region = region
         dormant = np.flatnonzero((f.firm >= 0) & (f.state == MachineState.DORMANT))
         dormant_of: dict[int, list[int]] = {}  # few firms store machines
         for firm, row in zip(f.firm[dormant].tolist(), dormant.tolist(), strict=True):
@@ -197,6 +199,22 @@ class Industry:
         firms, free_mw = s.firm[mining].tolist(), free_mw[mining].tolist()
         for site, firm, mw in zip(mining.tolist(), firms, free_mw, strict=True):
             views[firm].free_mw[site] = mw
+
+    def _cheapest_region_by_firm(self) -> list[int]:
+        """Every firm's `cheapest_region` at once (NO_REGION: no site).
+
+        Its sites' region of the lowest mean power price, of equally cheap ones the lowest
+        numbered: the first of the regions ranked by price, ties by number.
+        """
+        s = self.sites
+        by_price = np.argsort(self.region_mean_usd_per_mwh, kind="stable")  # ties: by number
+        rank = np.empty_like(by_price)
+        rank[by_price] = np.arange(len(by_price))
+        owned = s.firm >= 0
+        best = np.full(self.n_firms, len(by_price))  # past the last rank: no site
+        np.minimum.at(best, s.firm[owned], rank[s.region[owned]])
+        regions = [*by_price.tolist(), NO_REGION]
+        return [regions[k] for k in best.tolist()]
 
     def daily(self) -> DailyArrays:
         """The daily operations' constants as of the last change of the tables."""

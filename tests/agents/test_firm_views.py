@@ -9,6 +9,7 @@ AI-suitable sites equal their recomputation from the tables, bit for bit.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,7 +126,7 @@ def test_every_firms_view_equals_its_recomputation_after_any_transitions(ops):
 
 
 def test_filled_views_equal_each_firms_own_answers_bit_for_bit(short_stepped):
-    """Every view filled at once: each firm's rows and free MW as computed for it alone.
+    """Every view filled at once: each firm's rows, free MW and cheapest region as alone.
 
     After three months of a run (machines bought and mothballed).
     """
@@ -136,15 +137,18 @@ def test_filled_views_equal_each_firms_own_answers_bit_for_bit(short_stepped):
             industry.machine_rows(f, MachineState.DEPLOYED),
             industry.machine_rows(f, MachineState.DORMANT),
             industry.free_mw_by_site(f),
+            industry.cheapest_region(f),
         )
         for f in range(industry.n_firms)
     ]
     industry.fill_views()
-    assert sum(len(free) for _, _, free in alone) > 100
-    for f, (deployed, dormant, free) in enumerate(alone):
+    assert sum(len(free) for _, _, free, _ in alone) > 100
+    assert len({region for *_, region in alone}) > 1
+    for f, (deployed, dormant, free, region) in enumerate(alone):
         np.testing.assert_array_equal(industry.machine_rows(f, MachineState.DEPLOYED), deployed)
         np.testing.assert_array_equal(industry.machine_rows(f, MachineState.DORMANT), dormant)
         assert industry.free_mw_by_site(f) == free
+        assert industry.cheapest_region(f) == region
 
 
 def test_free_mw_is_a_new_dict_each_call():
@@ -205,3 +209,17 @@ def test_the_reviews_newest_machines_and_scrap_ages_hold_through_a_review_round(
     past = industry.age_years(np.arange(industry.fleet.n)) > policy.scrap_age_years
     np.testing.assert_array_equal(review.past_scrap_age, past[:rows])
     assert not past[rows:].any()
+
+
+@pytest.mark.parametrize("prices", ["all equal", "pairs equal"])
+def test_filled_cheapest_regions_break_ties_as_each_firms_own(prices):
+    """Regions equally cheap: the filled views pick the lowest numbered, as alone."""
+    industry = fresh_industry()
+    means = industry.region_mean_usd_per_mwh
+    n = len(means)
+    means[:] = 40.0 if prices == "all equal" else 40.0 + np.arange(n)[::-1] // 2
+    alone = [industry.cheapest_region(f) for f in range(industry.n_firms)]
+    industry.tables_changed()
+    industry.fill_views()
+    assert [industry.cheapest_region(f) for f in range(industry.n_firms)] == alone
+    assert len(set(alone)) > 1
