@@ -46,14 +46,18 @@ NO_REGION = -1  # a firm's cheapest region when it has no site
 
 @dataclasses.dataclass(frozen=True)
 class SiteReview:
-    """What every site costs to mine at a quarterly review, for all firms' decisions."""
+    """What every site costs to mine at a quarterly review, for all firms' decisions.
 
-    cost_usd_per_mwh: np.ndarray  # marginal power at the region's mean spot, plus opex
+    What the fleet reviews read site by site in Python are lists of floats (a numpy
+    scalar costs more to index and compare).
+    """
+
+    cost_usd_per_mwh: list[float]  # marginal power at the region's mean spot, plus opex
     j_per_th: np.ndarray  # TH-weighted efficiency of its deployed machines
     cash_cost_usd_per_mwh: np.ndarray  # what mining a MWh costs under the contract, plus opex
     renewal_cost_usd_per_mwh: np.ndarray  # the same once a PPA has ended and renewed
     contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
-    new_machines_payback_months: np.ndarray  # newest machines at list price, at cost_usd_per_mwh
+    new_machines_payback_months: list[float]  # newest machines at list price, at that cost
     losing_rows: dict[int, list[int]]  # per firm: deployed vintages whose margin is < 0
     newest: tuple[int, AsicGeneration]  # the newest generation on sale (`newest_generation`)
     new_usd_per_th: float  # its list price (`new_price_usd_per_th`): the date's and hashprice's
@@ -640,12 +644,12 @@ class Industry:
             losing_rows.setdefault(firm, []).append(row)
         past_scrap_age = self.age_years(slice(None)) > self.fleet_policy.scrap_age_years
         return SiteReview(
-            cost,
+            cost.tolist(),
             self.site_j_per_th(),
             cash,
             renewal,
             years_left,
-            payback,
+            payback.tolist(),
             losing_rows,
             newest,
             new_usd_per_th,

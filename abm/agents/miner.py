@@ -310,9 +310,10 @@ class Miner(mesa.Agent):
         if len(dormant):
             most_free_mw = max(free_mw.values(), default=-np.inf)  # it only shrinks below
             powers_mw = industry.fleet.power_mw(dormant).tolist()
-            for row, power_mw in zip(dormant.tolist(), powers_mw, strict=True):
+            j_per_th = industry.fleet.j_per_th[dormant].tolist()
+            for row, power_mw, j in zip(dormant.tolist(), powers_mw, j_per_th, strict=True):
                 if not power_mw > most_free_mw:  # else no site has room for it
-                    self._redeploy(row, power_mw, free_mw, hashprice, cost_per_mwh)
+                    self._redeploy(row, power_mw, j, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, cost_per_mwh, review)
 
     def review_expansion(self, review: SiteReview) -> None:
@@ -368,20 +369,25 @@ class Miner(mesa.Agent):
             )
 
     def _redeploy(
-        self, row: int, power_mw: float, free_mw: dict, hashprice: float, cost: np.ndarray
+        self,
+        row: int,
+        power_mw: float,
+        j_per_th: float,
+        free_mw: dict,
+        hashprice: float,
+        cost: list[float],
     ) -> None:
         """Install a dormant vintage drawing `power_mw` at the first site with room for it.
 
         The first, in site order, whose free MW holds it and where it earns a margin.
         """
-        j_per_th = self.industry.fleet.j_per_th[row]
         for site, mw in free_mw.items():
             if mw >= power_mw and margin_usd_per_th_day(hashprice, j_per_th, cost[site]) > 0:
                 self.industry.deploy(row, site)
                 free_mw[site] -= power_mw
                 return
 
-    def _buy_new(self, free_mw: dict, cost: np.ndarray, review: SiteReview) -> None:
+    def _buy_new(self, free_mw: dict, cost: list[float], review: SiteReview) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's.
 
         Sites with room are filled cheapest power first while the budget lasts; the

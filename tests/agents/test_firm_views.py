@@ -179,7 +179,7 @@ def test_the_reviews_losing_vintages_are_each_firms_deployed_ones_with_negative_
     for firm in range(industry.n_firms):
         rows = rows_from_scratch(industry, firm, MachineState.DEPLOYED)
         margin = margin_usd_per_th_day(
-            0.6 * hashprice, f.j_per_th[rows], review.cost_usd_per_mwh[f.site[rows]]
+            0.6 * hashprice, f.j_per_th[rows], np.array(review.cost_usd_per_mwh)[f.site[rows]]
         )
         if (margin < 0).any():
             expected[firm] = rows[margin < 0].tolist()
