@@ -231,23 +231,25 @@ class Miner(mesa.Agent):
             hosting.hire_team(self.index)
 
     def _sites_worth_offering(self, candidates: list[int], review: SiteReview) -> set[int]:
+        """The candidates the firm offers (and funds the readiness upgrades of).
+
+        Each site is first tested giving up no mining at a lease value no firm's exceeds:
+        discounted at a hair below an unlevered firm's rate (NOI >= 0, so a higher rate is
+        worth less; 1e-9 a year is far beyond exp's rounding). Most sites fail it, and
+        fail at the firm's own rate, so most reviews read no leverage.
+        """
         industry, hosting, r = self.industry, self.hosting, self.readings
-        sp, cp = self.rules.strategy, self.rules.conversion
-        rate = cost_of_capital(r.discount_policy_rate, self.leverage(), self.rules.finance)
+        sp, cp, fin = self.rules.strategy, self.rules.conversion, self.rules.finance
         peers_pivoted = pivot_share(self.peers, self.index, hosting.ai_team)
         belief = herded_belief(self.ai_optimism, peers_pivoted, sp.herding_strength)
         required, liquid_required, escalator, noi_margin = hosting.typical_lease(r.date)
-        lease_pv = lease_value_usd_per_mw_it(
-            hosting.market.lease_index_usd_per_kw_month,
-            escalator,
-            noi_margin,
-            rate,
-            sp.horizon_years,
+        lease_index = hosting.market.lease_index_usd_per_kw_month
+        lowest_rate = cost_of_capital(r.discount_policy_rate, 0.0, fin) - 1e-9
+        most_lease_pv = lease_value_usd_per_mw_it(
+            lease_index, escalator, noi_margin, lowest_rate, sp.horizon_years
         )
-        j_per_th = review.j_per_th
-        budget = None  # fundable cash, read once a site's gain passes (most reviews: none)
         table = industry.sites
-        offered = set()
+        terms = []  # per site that may pass: what its offer costs and wins
         for site in candidates:
             gross = float(table.gross_mw[site])
             liquid_missing = liquid_required and table.cooling[site] != Cooling.LIQUID_READY
@@ -261,6 +263,20 @@ class Miner(mesa.Agent):
             chance = award_chance(
                 score + upgraded - readiness, required, belief, sp.award_steepness
             )
+            hurdle_usd = self.hurdle * capex
+            most_net_usd = it_mw * most_lease_pv - capex
+            if offer_gain_usd(chance, most_net_usd, 0.0, upgrade_usd) > hurdle_usd:
+                terms.append((site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance))
+        if not terms:
+            return set()
+        rate = cost_of_capital(r.discount_policy_rate, self.leverage(), fin)
+        lease_pv = lease_value_usd_per_mw_it(
+            lease_index, escalator, noi_margin, rate, sp.horizon_years
+        )
+        j_per_th = review.j_per_th
+        budget = None  # fundable cash, read once a site's gain passes (most reviews: none)
+        offered = set()
+        for site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance in terms:
             lease_net_usd = it_mw * lease_pv - capex
             hurdle_usd = self.hurdle * capex
             if not offer_gain_usd(chance, lease_net_usd, 0.0, upgrade_usd) > hurdle_usd:
