@@ -12,6 +12,7 @@ import abm
 from abm.agents.expansion import (
     ExpansionParams,
     can_fund_a_site,
+    closing_month,
     machines_payback_months,
     machines_usd_per_mw,
     price_site,
@@ -325,3 +326,12 @@ def test_a_rounds_shared_quotes_are_what_each_firm_would_compute(monkeypatch):
     while model.running:
         model.step()
     assert len(checked) > 50
+
+
+def test_the_month_a_review_closes_is_the_one_before_its_date_asked_in_any_order():
+    """`closing_month` (kept per date) of days across month and year ends, asked twice."""
+    days = ["2026-01-01", "2026-03-31", "2026-04-01", "2026-12-31", "2027-01-01", "2026-04-01"]
+    for day in days * 2:
+        date = np.datetime64(day)
+        year, month = int(day[:4]), int(day[5:7])
+        assert closing_month(date) == (year - 1970) * 12 + month - 2

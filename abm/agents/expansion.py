@@ -13,6 +13,7 @@ review fills it like any other site.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -199,6 +200,7 @@ class Build:
     due_month: int  # numpy month number; energized at that month's end
 
 
+@functools.lru_cache(maxsize=16)  # every build of a review round asks on the same date
 def closing_month(date: np.datetime64) -> int:
     """The month whose end a review on `date` closes (month ends run on the next step)."""
     return int(np.datetime64(date, "M").astype(int)) - 1

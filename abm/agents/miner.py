@@ -317,19 +317,27 @@ class Miner(mesa.Agent):
         for row in review.losing_rows.get(i, ()):
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
+        stored = []  # (row, MW, J/TH) of dormant vintages kept, in row order
         if len(dormant):  # most firms store nothing
-            old = review.past_scrap_age[dormant]  # dormant ones were there as the round began
-            for row in dormant[old]:
-                industry.scrap(row)
-            dormant = dormant[~old]
+            fleet = industry.fleet
+            rows = zip(
+                dormant.tolist(),
+                review.past_scrap_age[dormant].tolist(),  # all there as the round began
+                fleet.power_mw(dormant).tolist(),
+                fleet.j_per_th[dormant].tolist(),
+                strict=True,
+            )
+            for row, old, power_mw, j_per_th in rows:
+                if old:
+                    industry.scrap(row)
+                else:
+                    stored.append((row, power_mw, j_per_th))
         free_mw = industry.free_mw_by_site(i)
-        if len(dormant):
+        if stored:
             most_free_mw = max(free_mw.values(), default=-np.inf)  # it only shrinks below
-            powers_mw = industry.fleet.power_mw(dormant).tolist()
-            j_per_th = industry.fleet.j_per_th[dormant].tolist()
-            for row, power_mw, j in zip(dormant.tolist(), powers_mw, j_per_th, strict=True):
+            for row, power_mw, j_per_th in stored:
                 if not power_mw > most_free_mw:  # else no site has room for it
-                    self._redeploy(row, power_mw, j, free_mw, hashprice, cost_per_mwh)
+                    self._redeploy(row, power_mw, j_per_th, free_mw, hashprice, cost_per_mwh)
         self._buy_new(free_mw, cost_per_mwh, review)
 
     def review_expansion(self, review: SiteReview) -> None:
