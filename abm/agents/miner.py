@@ -338,7 +338,7 @@ class Miner(mesa.Agent):
             for row, power_mw, j_per_th in stored:
                 if not power_mw > most_free_mw:  # else no site has room for it
                     self._redeploy(row, power_mw, j_per_th, free_mw, hashprice, cost_per_mwh)
-        self._buy_new(free_mw, cost_per_mwh, review)
+        self._buy_new(free_mw, review)
 
     def review_expansion(self, review: SiteReview) -> None:
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
@@ -411,11 +411,12 @@ class Miner(mesa.Agent):
                 free_mw[site] -= power_mw
                 return
 
-    def _buy_new(self, free_mw: dict, cost: list[float], review: SiteReview) -> None:
+    def _buy_new(self, free_mw: dict, review: SiteReview) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's.
 
-        Sites with room are filled cheapest power first while the budget lasts; the
-        newest machines' payback per site at their list price is the review's.
+        Sites with room are filled cheapest power first (the review's cost per site)
+        while the budget lasts; the newest machines' payback per site at their list price
+        is the review's.
         """
         room_mw = [(site, mw) for site, mw in free_mw.items() if mw > 0]
         if not room_mw:  # a full fleet: its cash need not be read
@@ -427,7 +428,7 @@ class Miner(mesa.Agent):
             return
         gen_index, gen = review.newest
         price_th = review.new_usd_per_th
-        payback_months = review.new_machines_payback_months
+        cost, payback_months = review.cost_usd_per_mwh, review.new_machines_payback_months
         for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
             if budget <= 0:  # spent: it never grows
                 break
