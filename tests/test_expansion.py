@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +12,7 @@ import abm
 from abm.agents.expansion import (
     ExpansionParams,
     can_fund_a_site,
+    closing_month,
     machines_payback_months,
     machines_usd_per_mw,
     price_site,
@@ -75,8 +74,7 @@ def test_a_halving_within_the_horizon_halves_the_revenue_after_it():
 
 
 def _case(npv: float, site=500_000.0, machines=1_500_000.0, payback=12.0):
-    return dataclasses.replace(
-        price_site(60.0, 100.0, 10.0, 20.0, 50.0, 0.08, ExpansionParams()),
+    return price_site(60.0, 100.0, 10.0, 20.0, 50.0, 0.08, ExpansionParams())._replace(
         site=site,
         machines=machines,
         npv=npv,
@@ -114,7 +112,7 @@ def test_the_payback_pretest_rejects_only_sites_the_build_rule_rejects(
     case = price_site(hashprice, 2.0, j_per_th, usd_per_th, cost, 0.08, params)
     assert case.payback_months == payback
     if payback > firm_payback:
-        rich = dataclasses.replace(case, npv=1e15)
+        rich = case._replace(npv=1e15)
         assert site_mw_to_build(rich, 0.0, firm_payback, 1e12, 0.5, params) == 0.0
 
 
@@ -328,3 +326,12 @@ def test_a_rounds_shared_quotes_are_what_each_firm_would_compute(monkeypatch):
     while model.running:
         model.step()
     assert len(checked) > 50
+
+
+def test_the_month_a_review_closes_is_the_one_before_its_date_asked_in_any_order():
+    """`closing_month` (kept per date) of days across month and year ends, asked twice."""
+    days = ["2026-01-01", "2026-03-31", "2026-04-01", "2026-12-31", "2027-01-01", "2026-04-01"]
+    for day in days * 2:
+        date = np.datetime64(day)
+        year, month = int(day[:4]), int(day[5:7])
+        assert closing_month(date) == (year - 1970) * 12 + month - 2

@@ -13,6 +13,8 @@ review fills it like any other site.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,9 +61,12 @@ class ExpansionParams:
         return None
 
 
-@dataclasses.dataclass(frozen=True)
-class SiteCase:
-    """One MW of new site as a firm prices it at a review (USD per MW unless named)."""
+class SiteCase(NamedTuple):
+    """One MW of new site as a firm prices it at a review (USD per MW unless named).
+
+    A named tuple: a review prices one for most firms, and a tuple is made at a fifth of a
+    frozen dataclass's cost.
+    """
 
     margin_pv: float  # the machines' margin over the horizon, from energization, PV today
     machines: float  # newest machines filling the MW, at today's list price
@@ -83,12 +88,15 @@ def price_site(
     cost_usd_per_mwh: float,
     rate_per_year: float,
     params: ExpansionParams,
+    payback_months: float | None = None,
 ) -> SiteCase:
     """The value of one MW of new site filled with machines of `j_per_th` at `usd_per_th`.
 
     The margin runs over months [lead, lead + horizon) of `mining_value_usd_per_mw`'s
     expected hashprice path (decline, halvings); machines are paid at energization. The
     site outlives them: at the horizon's end it is worth its capex again (assumption).
+    `payback_months`: the machines' `machines_payback_months` at this cost, if the caller
+    has it (the same for every firm of a review round); None: computed here.
     """
     lead_years = params.lead_time_months / 12.0
     end_years = lead_years + params.horizon_years
@@ -110,10 +118,11 @@ def price_site(
         - machines * np.exp(-rate_per_year * lead_years)
         - site * (1.0 - np.exp(-rate_per_year * end_years))
     )
-    payback = machines_payback_months(
-        hashprice_usd_per_ph_day, j_per_th, usd_per_th, cost_usd_per_mwh
-    )
-    return SiteCase(margin_pv, machines, site, npv, payback)
+    if payback_months is None:
+        payback_months = machines_payback_months(
+            hashprice_usd_per_ph_day, j_per_th, usd_per_th, cost_usd_per_mwh
+        )
+    return SiteCase(margin_pv, machines, site, npv, payback_months)
 
 
 def machines_usd_per_mw(usd_per_th: float, j_per_th: float) -> float:
@@ -191,6 +200,7 @@ class Build:
     due_month: int  # numpy month number; energized at that month's end
 
 
+@functools.lru_cache(maxsize=16)  # every build of a review round asks on the same date
 def closing_month(date: np.datetime64) -> int:
     """The month whose end a review on `date` closes (month ends run on the next step)."""
     return int(np.datetime64(date, "M").astype(int)) - 1

@@ -120,9 +120,8 @@ class Table:
 
         The rows count once they are filled (`n` is the caller's to advance).
         """
-        unknown = set(names) - self._data.keys()
-        if unknown:
-            raise KeyError(f"unknown columns {sorted(unknown)}")
+        if not self._data.keys() >= names:  # builds no set when every name is known
+            raise KeyError(f"unknown columns {sorted(set(names) - self._data.keys())}")
         start, end = self.n, self.n + count
         capacity = len(next(iter(self._data.values())))
         if end > capacity:
@@ -227,7 +226,7 @@ class RowsByOwner:
 
     def add(self, owner: int, row: int) -> None:
         """A new row (the table's last) belongs to `owner`."""
-        self._rows[owner] = np.append(self._rows[owner], row)
+        self._rows[owner] = np.concatenate((self._rows[owner], (row,)))  # np.append's result
 
     def move(self, rows: np.ndarray, old: int, new: int) -> None:
         """`rows` pass from `old` to `new` (MARKET: to no firm)."""

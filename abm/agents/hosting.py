@@ -181,9 +181,12 @@ class AiHosting:
 
     # --- what a firm may do ---------------------------------------------------------------
     def offer_sites(self, firm: int, sites: set[int]) -> None:
-        """`sites` are the firm's offers to tenants from now on (its earlier offers lapse)."""
-        mine = set(self.industry.site_rows(firm).tolist())
-        self.offered = (self.offered - mine) | sites
+        """`sites` are the firm's offers to tenants from now on (its earlier offers lapse).
+
+        Its earlier offers are found among the few offered sites, not among its own.
+        """
+        owner = self.industry.sites.firm
+        self.offered = {site for site in self.offered if owner[site] != firm} | sites
 
     def hire_team(self, firm: int) -> None:
         """A firm hires an AI sales and delivery team: it may bid, and its peers see it."""

@@ -46,15 +46,22 @@ NO_REGION = -1  # a firm's cheapest region when it has no site
 
 @dataclasses.dataclass(frozen=True)
 class SiteReview:
-    """What every site costs to mine at a quarterly review, for all firms' decisions."""
+    """What every site costs to mine at a quarterly review, for all firms' decisions.
 
-    cost_usd_per_mwh: np.ndarray  # marginal power at the region's mean spot, plus opex
+    What the fleet reviews read site by site in Python are lists of floats (a numpy
+    scalar costs more to index and compare).
+    """
+
+    cost_usd_per_mwh: list[float]  # marginal power at the region's mean spot, plus opex
     j_per_th: np.ndarray  # TH-weighted efficiency of its deployed machines
     cash_cost_usd_per_mwh: np.ndarray  # what mining a MWh costs under the contract, plus opex
     renewal_cost_usd_per_mwh: np.ndarray  # the same once a PPA has ended and renewed
     contract_years_left: np.ndarray  # years the contract price holds (inf: not a PPA)
-    new_machines_payback_months: np.ndarray  # newest machines at list price, at cost_usd_per_mwh
+    new_machines_payback_months: list[float]  # newest machines at list price, at that cost
     losing_rows: dict[int, list[int]]  # per firm: deployed vintages whose margin is < 0
+    newest: tuple[int, AsicGeneration]  # the newest generation on sale (`newest_generation`)
+    new_usd_per_th: float  # its list price (`new_price_usd_per_th`): the date's and hashprice's
+    past_scrap_age: np.ndarray  # per vintage of the review's start: older than the scrap age
     # per region: a new site's power price and cash cost (USD/MWh) and the newest machines'
     # payback there (months), the same for every firm this round: kept by the first to ask
     new_site_quotes: dict[int, tuple[float, float, float]] = dataclasses.field(
@@ -170,13 +177,15 @@ class Industry:
     def fill_views(self) -> None:
         """Every firm's `FirmView` at once, as the quarterly reviews read them all.
 
-        Their dormant rows and free MW (the rest as kept, or computed on first use); the
-        same numbers, bit for bit, as each firm's own (`machine_rows`, `free_mw_by_site`):
-        rows ascending, each site's deployed MW summed in row order (every deployed
-        vintage is at a site of its owner).
+        Their dormant rows, free MW and cheapest region (the rest as kept, or computed on
+        first use); the same answers, bit for bit, as each firm's own (`machine_rows`,
+        `free_mw_by_site`, `cheapest_region`): rows ascending, each site's deployed MW
+        summed in row order (every deployed vintage is at a site of its owner).
         """
         s, f, n = self.sites, self.fleet, self.n_firms
         views = [self._view(firm) for firm in range(n)]
+        for view, region in zip(views, self._cheapest_region_by_firm(), strict=True):
+            view.cheapest_region = region
         dormant = np.flatnonzero((f.firm >= 0) & (f.state == MachineState.DORMANT))
         dormant_of: dict[int, list[int]] = {}  # few firms store machines
         for firm, row in zip(f.firm[dormant].tolist(), dormant.tolist(), strict=True):
@@ -194,6 +203,22 @@ class Industry:
         firms, free_mw = s.firm[mining].tolist(), free_mw[mining].tolist()
         for site, firm, mw in zip(mining.tolist(), firms, free_mw, strict=True):
             views[firm].free_mw[site] = mw
+
+    def _cheapest_region_by_firm(self) -> list[int]:
+        """Every firm's `cheapest_region` at once (NO_REGION: no site).
+
+        Its sites' region of the lowest mean power price, of equally cheap ones the lowest
+        numbered: the first of the regions ranked by price, ties by number.
+        """
+        s = self.sites
+        by_price = np.argsort(self.region_mean_usd_per_mwh, kind="stable")  # ties: by number
+        rank = np.empty_like(by_price)
+        rank[by_price] = np.arange(len(by_price))
+        owned = s.firm >= 0
+        best = np.full(self.n_firms, len(by_price))  # past the last rank: no site
+        np.minimum.at(best, s.firm[owned], rank[s.region[owned]])
+        regions = [*by_price.tolist(), NO_REGION]
+        return [regions[k] for k in best.tolist()]
 
     def daily(self) -> DailyArrays:
         """The daily operations' constants as of the last change of the tables."""
@@ -590,8 +615,9 @@ class Industry:
         A PPA's price holds until its end and renews at `ppa_renewal_usd_per_mwh` after, the
         same rule `renew_expired_ppas` applies when the day comes. The vintages losing money
         at `cost_usd_per_mwh` and the expected hashprice are those deployed now (a firm's
-        machines move only in its own fleet review). Fills every firm's view (`fill_views`):
-        each firm's review reads its own.
+        machines move only in its own fleet review), and the vintages past the scrap age
+        those of now (the round adds only new ones). Fills every firm's view
+        (`fill_views`): each firm's review reads its own.
         """
         s, r = self.sites, self.readings
         cash = self.expected_cash_cost_usd_per_mwh()
@@ -602,12 +628,10 @@ class Industry:
         years_left = np.where(is_ppa, steps_left * r.dt_days / DAYS_PER_YEAR, np.inf)
         self.fill_views()
         cost = self.expected_marginal_cost_usd_per_mwh()
-        _, gen = self.newest_generation()
+        newest = self.newest_generation()
+        new_usd_per_th = self.new_price_usd_per_th(newest[1])
         payback = machines_payback_months(
-            r.hashprice_expectation_usd_per_ph_day,
-            gen.j_per_th,
-            self.new_price_usd_per_th(gen),
-            cost,
+            r.hashprice_expectation_usd_per_ph_day, newest[1].j_per_th, new_usd_per_th, cost
         )
         f = self.fleet
         deployed = np.flatnonzero(f.state == MachineState.DEPLOYED)
@@ -618,8 +642,18 @@ class Industry:
         losing_rows = {}
         for firm, row in zip(f.firm[losing].tolist(), losing.tolist(), strict=True):
             losing_rows.setdefault(firm, []).append(row)
+        past_scrap_age = self.age_years(slice(None)) > self.fleet_policy.scrap_age_years
         return SiteReview(
-            cost, self.site_j_per_th(), cash, renewal, years_left, payback, losing_rows
+            cost.tolist(),
+            self.site_j_per_th(),
+            cash,
+            renewal,
+            years_left,
+            payback.tolist(),
+            losing_rows,
+            newest,
+            new_usd_per_th,
+            past_scrap_age,
         )
 
     def mothball(self, row: int) -> None:

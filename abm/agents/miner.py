@@ -231,23 +231,25 @@ class Miner(mesa.Agent):
             hosting.hire_team(self.index)
 
     def _sites_worth_offering(self, candidates: list[int], review: SiteReview) -> set[int]:
+        """The candidates the firm offers (and funds the readiness upgrades of).
+
+        Each site is first tested giving up no mining at a lease value no firm's exceeds:
+        discounted at a hair below an unlevered firm's rate (NOI >= 0, so a higher rate is
+        worth less; 1e-9 a year is far beyond exp's rounding). Most sites fail it, and
+        fail at the firm's own rate, so most reviews read no leverage.
+        """
         industry, hosting, r = self.industry, self.hosting, self.readings
-        sp, cp = self.rules.strategy, self.rules.conversion
-        rate = cost_of_capital(r.discount_policy_rate, self.leverage(), self.rules.finance)
+        sp, cp, fin = self.rules.strategy, self.rules.conversion, self.rules.finance
         peers_pivoted = pivot_share(self.peers, self.index, hosting.ai_team)
         belief = herded_belief(self.ai_optimism, peers_pivoted, sp.herding_strength)
         required, liquid_required, escalator, noi_margin = hosting.typical_lease(r.date)
-        lease_pv = lease_value_usd_per_mw_it(
-            hosting.market.lease_index_usd_per_kw_month,
-            escalator,
-            noi_margin,
-            rate,
-            sp.horizon_years,
+        lease_index = hosting.market.lease_index_usd_per_kw_month
+        lowest_rate = cost_of_capital(r.discount_policy_rate, 0.0, fin) - 1e-9
+        most_lease_pv = lease_value_usd_per_mw_it(
+            lease_index, escalator, noi_margin, lowest_rate, sp.horizon_years
         )
-        j_per_th = review.j_per_th
-        budget = None  # fundable cash, read once a site's gain passes (most reviews: none)
         table = industry.sites
-        offered = set()
+        terms = []  # per site that may pass: what its offer costs and wins
         for site in candidates:
             gross = float(table.gross_mw[site])
             liquid_missing = liquid_required and table.cooling[site] != Cooling.LIQUID_READY
@@ -261,6 +263,20 @@ class Miner(mesa.Agent):
             chance = award_chance(
                 score + upgraded - readiness, required, belief, sp.award_steepness
             )
+            hurdle_usd = self.hurdle * capex
+            most_net_usd = it_mw * most_lease_pv - capex
+            if offer_gain_usd(chance, most_net_usd, 0.0, upgrade_usd) > hurdle_usd:
+                terms.append((site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance))
+        if not terms:
+            return set()
+        rate = cost_of_capital(r.discount_policy_rate, self.leverage(), fin)
+        lease_pv = lease_value_usd_per_mw_it(
+            lease_index, escalator, noi_margin, rate, sp.horizon_years
+        )
+        j_per_th = review.j_per_th
+        budget = None  # fundable cash, read once a site's gain passes (most reviews: none)
+        offered = set()
+        for site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance in terms:
             lease_net_usd = it_mw * lease_pv - capex
             hurdle_usd = self.hurdle * capex
             if not offer_gain_usd(chance, lease_net_usd, 0.0, upgrade_usd) > hurdle_usd:
@@ -295,26 +311,34 @@ class Miner(mesa.Agent):
 
     def review_fleet(self, review: SiteReview) -> None:
         """Mothball machines that lose money, scrap old ones, redeploy or buy to fill MW."""
-        industry, policy = self.industry, self.rules.fleet
-        i = self.index
+        industry, i = self.industry, self.index
         hashprice = self.readings.hashprice_expectation_usd_per_ph_day
         cost_per_mwh = review.cost_usd_per_mwh
         for row in review.losing_rows.get(i, ()):
             industry.mothball(row)
         dormant = industry.machine_rows(i, MachineState.DORMANT)
+        stored = []  # (row, MW, J/TH) of dormant vintages kept, in row order
         if len(dormant):  # most firms store nothing
-            old = industry.age_years(dormant) > policy.scrap_age_years
-            for row in dormant[old]:
-                industry.scrap(row)
-            dormant = dormant[~old]
+            fleet = industry.fleet
+            rows = zip(
+                dormant.tolist(),
+                review.past_scrap_age[dormant].tolist(),  # all there as the round began
+                fleet.power_mw(dormant).tolist(),
+                fleet.j_per_th[dormant].tolist(),
+                strict=True,
+            )
+            for row, old, power_mw, j_per_th in rows:
+                if old:
+                    industry.scrap(row)
+                else:
+                    stored.append((row, power_mw, j_per_th))
         free_mw = industry.free_mw_by_site(i)
-        if len(dormant):
+        if stored:
             most_free_mw = max(free_mw.values(), default=-np.inf)  # it only shrinks below
-            powers_mw = industry.fleet.power_mw(dormant).tolist()
-            for row, power_mw in zip(dormant.tolist(), powers_mw, strict=True):
+            for row, power_mw, j_per_th in stored:
                 if not power_mw > most_free_mw:  # else no site has room for it
-                    self._redeploy(row, power_mw, free_mw, hashprice, cost_per_mwh)
-        self._buy_new(free_mw, cost_per_mwh, review.new_machines_payback_months)
+                    self._redeploy(row, power_mw, j_per_th, free_mw, hashprice, cost_per_mwh)
+        self._buy_new(free_mw, review)
 
     def review_expansion(self, review: SiteReview) -> None:
         """Start a new mining site when filling it with new machines pays (`abm.agents.expansion`).
@@ -331,8 +355,8 @@ class Miner(mesa.Agent):
             return
         policy = self.rules.fleet
         budget = policy.capex_cash_share * industry.spare_cash_usd(policy.cash_reserve_months, i)
-        _, gen = industry.newest_generation()
-        usd_per_th = industry.new_price_usd_per_th(gen)
+        _, gen = review.newest
+        usd_per_th = review.new_usd_per_th
         if not can_fund_a_site(budget, machines_usd_per_mw(usd_per_th, gen.j_per_th), ex):
             return  # too little cash for the smallest site, whatever it is worth
         region = industry.cheapest_region(i)
@@ -357,6 +381,7 @@ class Miner(mesa.Agent):
             cost_usd_per_mwh,
             cost_of_capital(r.discount_policy_rate, leverage, self.rules.finance),
             ex,
+            payback,
         )
         loan_to_cost = ex.loan_to_cost if leverage < ex.max_leverage else 0.0
         mw = site_mw_to_build(case, self.hurdle, self.payback_months, budget, loan_to_cost, ex)
@@ -368,24 +393,30 @@ class Miner(mesa.Agent):
             )
 
     def _redeploy(
-        self, row: int, power_mw: float, free_mw: dict, hashprice: float, cost: np.ndarray
+        self,
+        row: int,
+        power_mw: float,
+        j_per_th: float,
+        free_mw: dict,
+        hashprice: float,
+        cost: list[float],
     ) -> None:
         """Install a dormant vintage drawing `power_mw` at the first site with room for it.
 
         The first, in site order, whose free MW holds it and where it earns a margin.
         """
-        j_per_th = self.industry.fleet.j_per_th[row]
         for site, mw in free_mw.items():
             if mw >= power_mw and margin_usd_per_th_day(hashprice, j_per_th, cost[site]) > 0:
                 self.industry.deploy(row, site)
                 free_mw[site] -= power_mw
                 return
 
-    def _buy_new(self, free_mw: dict, cost: np.ndarray, payback_months: np.ndarray) -> None:
+    def _buy_new(self, free_mw: dict, review: SiteReview) -> None:
         """Fill free MW with the newest generation when its payback beats the firm's.
 
-        Sites with room are filled cheapest power first while the budget lasts;
-        `payback_months` per site is the newest machines' at their list price (`SiteReview`).
+        Sites with room are filled cheapest power first (the review's cost per site)
+        while the budget lasts; the newest machines' payback per site at their list price
+        is the review's.
         """
         room_mw = [(site, mw) for site, mw in free_mw.items() if mw > 0]
         if not room_mw:  # a full fleet: its cash need not be read
@@ -395,8 +426,9 @@ class Miner(mesa.Agent):
         budget = policy.capex_cash_share * spare
         if budget <= 0:  # as the loop below would buy nothing
             return
-        gen_index, gen = industry.newest_generation()
-        price_th = industry.new_price_usd_per_th(gen)
+        gen_index, gen = review.newest
+        price_th = review.new_usd_per_th
+        cost, payback_months = review.cost_usd_per_mwh, review.new_machines_payback_months
         for site, mw in sorted(room_mw, key=lambda kv: cost[kv[0]]):
             if budget <= 0:  # spent: it never grows
                 break

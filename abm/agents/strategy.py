@@ -171,6 +171,8 @@ def _hashprice_path(
     return t, hashprice
 
 
+# Every firm's strategy review in a round bounds its offers by the same lease value.
+@functools.lru_cache(maxsize=64)
 def lease_value_usd_per_mw_it(
     price_usd_per_kw_month: float,
     escalator_per_year: float,

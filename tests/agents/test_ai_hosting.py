@@ -637,3 +637,20 @@ def test_the_typical_lease_kept_for_a_day_follows_the_gpu_era_of_each_day_asked(
         assert answers[-1] == fresh.typical_lease(day)
     eras = {hosting.market.era(day).start_date for day in days}
     assert len(eras) >= 2 and len({a[:2] for a in answers}) >= 2
+
+
+def test_a_firms_offers_replace_its_earlier_ones_and_leave_other_firms_offers():
+    """`offer_sites`: firm A's earlier offers lapse, B's stay, A's new ones are added.
+
+    Baseline seed 1 at its start: two sites of each of two firms offered, then A offers
+    one other site of its own, then nothing.
+    """
+    model = abm.MiningModel("baseline_2026", seed=1, security_metrics=False)
+    hosting, industry = model.hosting, model.industry
+    a_sites, b_sites = (industry.site_rows(f).tolist() for f in (0, 1))
+    assert len(a_sites) >= 3 and len(b_sites) >= 2
+    hosting.offered = set(a_sites[:2]) | set(b_sites[:2])
+    hosting.offer_sites(0, {a_sites[2]})
+    assert hosting.offered == {a_sites[2], *b_sites[:2]}
+    hosting.offer_sites(0, set())
+    assert hosting.offered == set(b_sites[:2])

@@ -9,6 +9,7 @@ AI-suitable sites equal their recomputation from the tables, bit for bit.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,7 +126,7 @@ def test_every_firms_view_equals_its_recomputation_after_any_transitions(ops):
 
 
 def test_filled_views_equal_each_firms_own_answers_bit_for_bit(short_stepped):
-    """Every view filled at once: each firm's rows and free MW as computed for it alone.
+    """Every view filled at once: each firm's rows, free MW and cheapest region as alone.
 
     After three months of a run (machines bought and mothballed).
     """
@@ -136,15 +137,18 @@ def test_filled_views_equal_each_firms_own_answers_bit_for_bit(short_stepped):
             industry.machine_rows(f, MachineState.DEPLOYED),
             industry.machine_rows(f, MachineState.DORMANT),
             industry.free_mw_by_site(f),
+            industry.cheapest_region(f),
         )
         for f in range(industry.n_firms)
     ]
     industry.fill_views()
-    assert sum(len(free) for _, _, free in alone) > 100
-    for f, (deployed, dormant, free) in enumerate(alone):
+    assert sum(len(free) for _, _, free, _ in alone) > 100
+    assert len({region for *_, region in alone}) > 1
+    for f, (deployed, dormant, free, region) in enumerate(alone):
         np.testing.assert_array_equal(industry.machine_rows(f, MachineState.DEPLOYED), deployed)
         np.testing.assert_array_equal(industry.machine_rows(f, MachineState.DORMANT), dormant)
         assert industry.free_mw_by_site(f) == free
+        assert industry.cheapest_region(f) == region
 
 
 def test_free_mw_is_a_new_dict_each_call():
@@ -175,9 +179,47 @@ def test_the_reviews_losing_vintages_are_each_firms_deployed_ones_with_negative_
     for firm in range(industry.n_firms):
         rows = rows_from_scratch(industry, firm, MachineState.DEPLOYED)
         margin = margin_usd_per_th_day(
-            0.6 * hashprice, f.j_per_th[rows], review.cost_usd_per_mwh[f.site[rows]]
+            0.6 * hashprice, f.j_per_th[rows], np.array(review.cost_usd_per_mwh)[f.site[rows]]
         )
         if (margin < 0).any():
             expected[firm] = rows[margin < 0].tolist()
     assert 0 < sum(map(len, expected.values())) < len(f.th)
     assert review.losing_rows == expected
+
+
+def test_the_reviews_newest_machines_and_scrap_ages_hold_through_a_review_round(stepper):
+    """What `SiteReview` takes as a round starts still holds after every firm's reviews.
+
+    Its newest generation, that generation's list price and the vintages past the scrap
+    age: purchases add only young vintages, and the date and hashprice stay. Baseline
+    seed 1 to the end of June 2026 (two review rounds), the last round replayed.
+    """
+    model = stepper("baseline_2026", seed=1, **{"run.end_date": "2026-06-30"}).model
+    industry, policy = model.industry, model.params.fleet
+    review = industry.site_review()
+    rows = industry.fleet.n
+    for miner in model._alive_miners():
+        miner.review_strategy(review)
+        miner.review_fleet(review)
+        miner.review_expansion(review)
+    assert industry.fleet.n > rows  # some bought
+    newest = industry.newest_generation()
+    assert review.newest == newest
+    assert review.new_usd_per_th == industry.new_price_usd_per_th(newest[1])
+    past = industry.age_years(np.arange(industry.fleet.n)) > policy.scrap_age_years
+    np.testing.assert_array_equal(review.past_scrap_age, past[:rows])
+    assert not past[rows:].any()
+
+
+@pytest.mark.parametrize("prices", ["all equal", "pairs equal"])
+def test_filled_cheapest_regions_break_ties_as_each_firms_own(prices):
+    """Regions equally cheap: the filled views pick the lowest numbered, as alone."""
+    industry = fresh_industry()
+    means = industry.region_mean_usd_per_mwh
+    n = len(means)
+    means[:] = 40.0 if prices == "all equal" else 40.0 + np.arange(n)[::-1] // 2
+    alone = [industry.cheapest_region(f) for f in range(industry.n_firms)]
+    industry.tables_changed()
+    industry.fill_views()
+    assert [industry.cheapest_region(f) for f in range(industry.n_firms)] == alone
+    assert len(set(alone)) > 1

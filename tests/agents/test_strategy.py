@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import abm
+from abm.agents.finance import FinanceParams, cost_of_capital
 from abm.agents.fleet import Mode
 from abm.agents.strategy import (
     DAYS_PER_MONTH,
@@ -363,3 +364,27 @@ def test_mining_value_from_is_the_difference_of_two_values_bit_for_bit(from_year
         *args, from_years
     )
     assert mining_value_from_usd_per_mw(*args, from_years, from_years + 6.0) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    price=st.floats(1.0, 500.0),
+    escalator=st.floats(0.0, 0.5),
+    noi_margin=st.floats(0.0, 1.0),
+    policy_rate=st.floats(-0.02, 0.2),
+    leverage=st.floats(0.0, 5.0) | st.sampled_from([0.0, 1e-300, -0.0]),
+    years=st.sampled_from([1.0, 5.0, 12.0, 30.0]),
+)
+def test_no_firms_lease_value_exceeds_the_one_its_offers_are_first_tested_at(
+    price, escalator, noi_margin, policy_rate, leverage, years
+):
+    """No firm's lease value exceeds the one its offers are tested at first.
+
+    That is at a rate 1e-9 below an unlevered firm's; at any leverage >= 0 a firm's rate
+    is no lower and NOI is >= 0, so its value is no larger, in floating point too.
+    """
+    fin = FinanceParams()
+    lowest_rate = cost_of_capital(policy_rate, 0.0, fin) - 1e-9
+    firms_rate = cost_of_capital(policy_rate, leverage, fin)
+    most = lease_value_usd_per_mw_it(price, escalator, noi_margin, lowest_rate, years)
+    assert lease_value_usd_per_mw_it(price, escalator, noi_margin, firms_rate, years) <= most
