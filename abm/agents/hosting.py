@@ -222,12 +222,15 @@ class AiHosting:
         self.revalue()
 
     def revalue(self) -> None:
-        """Value each firm's signed leases for its balance sheet (`_lease_value_usd`)."""
-        value = self.industry.ai_value_usd
-        value[:] = 0.0
+        """Value each firm's signed leases for its balance sheet (`_lease_value_usd`).
+
+        Summed in book order in Python floats (the sums of numpy's `+=` on elements).
+        """
+        value = [0.0] * len(self.ai_team)
         hazards = self._hazards_per_year()
         for lease in self.book.active():
             value[lease.firm] += self._lease_value_usd(lease, hazards)
+        self.industry.ai_value_usd[:] = value
 
     def _hazards_per_year(self) -> list[float]:
         """Each tenant type's default hazard today, per year (higher in a credit shock).
@@ -246,9 +249,10 @@ class AiHosting:
         shock), so finishing a conversion moves the value only by the months that passed.
         """
         hazard = (hazards_per_year or self._hazards_per_year())[lease.tenant]
-        months_to_rent = max(lease.ready_month - self.month, 0)
         if lease.status == LeaseStatus.IN_SERVICE:
             months_to_rent = 0
+        else:
+            months_to_rent = max(lease.ready_month - self.month, 0)
         return lease.remaining_noi_value_usd(
             self.params.lease_discount_rate, hazard, months_to_rent
         )
