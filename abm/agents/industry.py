@@ -111,6 +111,8 @@ class Industry:
         self.asic = asic
         self.generation_j_per_th = np.array([g.j_per_th for g in asic.generations])
         self.region_mean_usd_per_mwh = region_mean_usd_per_mwh
+        # the regions' long-run means never change: machines are valued at their mean
+        self._valuation_power_usd_per_mwh = float(region_mean_usd_per_mwh.mean())
         self.finance = finance
         self.fleet_policy = fleet_policy
         self.readings = readings
@@ -568,9 +570,9 @@ class Industry:
         """Secondary price of every vintage, USD/TH (at the mean regional power price)."""
         self.fleet.value_usd_per_th[:] = self.asic.secondary_price_usd_per_th(
             self.fleet.j_per_th,
-            self.age_years(np.arange(self.fleet.n)),
+            self.age_years(slice(None)),
             self.readings.hashprice_usd_per_ph_day,
-            float(self.region_mean_usd_per_mwh.mean()),
+            self._valuation_power_usd_per_mwh,
         )
         for view in self._views.values():
             view.machines_usd = None
