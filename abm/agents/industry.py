@@ -725,13 +725,23 @@ class Industry:
             s.contract_end_step[expired] = step + self.readings.steps_in_years(years)
             self._contracts_changed()
 
-    def site_mw_by_firm(self, mode: int | None = None) -> np.ndarray:
-        """Gross MW of each firm's sites in `mode` (None: in any mode)."""
+    def site_mw_by_firm(self) -> np.ndarray:
+        """Gross MW of each firm's sites."""
         s = self.sites
         owned = s.firm >= 0
-        if mode is not None:
-            owned &= s.mode == mode
-        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms).astype(float)
+        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms)
+
+    def site_mw_by_mode(self) -> np.ndarray:
+        """Gross MW of each firm's sites in each mode: row `Mode.MINING` and so on.
+
+        One `np.bincount` over (mode, firm): each adds its sites in site order, as one
+        over the sites in that mode would.
+        """
+        s, n = self.sites, self.n_firms
+        owned = s.firm >= 0
+        modes = 1 + max(Mode.MINING, Mode.IDLE, Mode.CONVERTING, Mode.AI_HOSTING)
+        by_mode = s.mode[owned] * n + s.firm[owned]
+        return np.bincount(by_mode, s.gross_mw[owned], modes * n).reshape(modes, n)
 
     def share_of_mw_in_ai(self) -> float:
         """Share of all site MW now hosting AI or converting to it."""
