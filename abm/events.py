@@ -46,6 +46,7 @@ class EventLog:
         self._date_of_step = date_of_step
         self.rows: list[dict] = []
         self.step = 0
+        self._dated = (None, None)  # (step, its date) of the last event: most share a step
 
     def add(self, kind: str, firm_id: int = -1, **details) -> None:
         """Record an event of `kind` at the current step.
@@ -56,9 +57,12 @@ class EventLog:
         if not details.keys() <= DETAILS.keys():  # no set built per event
             unknown = sorted(details.keys() - DETAILS.keys())
             raise KeyError(f"event details not in abm.events.DETAILS: {unknown}")
-        self.rows.append(
-            {"date": self._date_of_step(self.step), "kind": kind, "firm_id": firm_id, **details}
-        )
+        step, date = self._dated
+        if step != self.step:
+            step = self.step
+            date = self._date_of_step(step)
+            self._dated = step, date
+        self.rows.append({"date": date, "kind": kind, "firm_id": firm_id, **details})
 
     def frame(self) -> pd.DataFrame:
         """All events: date, kind, firm_id, then every detail column of the schema.

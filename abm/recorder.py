@@ -423,9 +423,8 @@ class Recorder:
         self._count_ai_mw(contracted, delivered)
         revenue = flows["mining_revenue_usd"] + flows["ai_rent_usd"]
         net_worth = np.where(alive, assets - debt, 0.0)
-        mw_ai, mw_converting = (
-            industry.site_mw_by_firm(m) for m in (Mode.AI_HOSTING, Mode.CONVERTING)
-        )
+        mw_by_mode = industry.site_mw_by_mode()
+        mw_ai, mw_converting = mw_by_mode[Mode.AI_HOSTING], mw_by_mode[Mode.CONVERTING]
         indicators = industry.firm_indicators()
         leased = np.divide(
             mw_ai + mw_converting,
@@ -445,7 +444,7 @@ class Recorder:
                 "shares_outstanding": self.capital.shares.copy(),  # 1.0 at the start
                 "value_per_start_share_usd": self.capital.value_per_start_share_usd(net_worth),
                 "leverage": np.where(alive & (assets > 0), debt / _positive(assets), np.nan),
-                "mw_mining": industry.site_mw_by_firm(Mode.MINING),
+                "mw_mining": mw_by_mode[Mode.MINING],
                 "price_to_nav": self.capital.listed_multiples(leased),
                 "mw_ai": mw_ai,
                 "mw_converting": mw_converting,

@@ -21,7 +21,7 @@ from abm.agents.expansion import (
 from abm.agents.fleet import MachineState, Mode
 from abm.agents.miner import Miner
 from abm.markets.economics import Contract
-from abm.metrics.supply import hash_supply_elasticity
+from abm.metrics.supply import hash_supply_elasticity, monthly_means
 from abm.units import DAYS_PER_MONTH
 
 # BTC at 250k USD with no noise: hashprice far above every cost, so firms build at once.
@@ -297,6 +297,25 @@ def test_elasticity_recovers_the_slope_of_a_known_supply_response():
 def test_elasticity_is_nan_without_twelve_months_ahead_or_without_price_variation():
     assert np.isnan(hash_supply_elasticity(_daily_table(np.zeros(14), np.arange(14.0))))
     assert np.isnan(hash_supply_elasticity(_daily_table(np.arange(30.0), np.zeros(30))))
+
+
+@pytest.mark.parametrize("dt_days", [1, 7, 45])
+def test_monthly_means_are_resamples_month_start_means_bit_for_bit(dt_days):
+    """Every month from the first to the last, NaN values skipped.
+
+    A month without a step is NaN (45-day steps skip some); values span 8 orders of
+    magnitude.
+    """
+    rng = np.random.default_rng(dt_days)
+    dates = pd.date_range("2026-01-17", periods=900 // dt_days, freq=f"{dt_days}D")
+    values = rng.random((2, len(dates))) * 10.0 ** rng.integers(-4, 4, (2, len(dates)))
+    values[0, rng.random(len(dates)) < 0.1] = np.nan
+    table = pd.DataFrame({"date": dates.values, "a": values[0], "b": values[1]})
+    expected = table.set_index("date")[["a", "b"]].resample("MS").mean()
+    got = monthly_means(table, ["a", "b"])
+    assert dt_days < 45 or expected["b"].isna().any()
+    for name in ("a", "b"):
+        assert got[name].tobytes() == expected[name].to_numpy().tobytes(), name
 
 
 def test_a_rounds_shared_quotes_are_what_each_firm_would_compute(monkeypatch):

@@ -71,7 +71,6 @@ class AiHosting:
         self.returning: dict[int, int] = {}  # site -> month it mines again
         self.month = 0
         self.demand_mw = 0.0
-        self.month_rent_usd = np.zeros(n)
         self._typical_lease: tuple[np.datetime64, tuple[float, bool, float, float]] | None = None
 
     # --- per-firm views -----------------------------------------------------------------
@@ -208,7 +207,6 @@ class AiHosting:
         """
         if not self.ai.enabled:
             return
-        self.month_rent_usd[:] = 0.0
         date = month_last_day
         self.month = self.market.month_index(date)
         self._finish_conversions()
@@ -225,12 +223,15 @@ class AiHosting:
         self.revalue()
 
     def revalue(self) -> None:
-        """Value each firm's signed leases for its balance sheet (`_lease_value_usd`)."""
-        value = self.industry.ai_value_usd
-        value[:] = 0.0
+        """Value each firm's signed leases for its balance sheet (`_lease_value_usd`).
+
+        Summed in book order in Python floats (the sums of numpy's `+=` on elements).
+        """
+        value = [0.0] * len(self.ai_team)
         hazards = self._hazards_per_year()
         for lease in self.book.active():
             value[lease.firm] += self._lease_value_usd(lease, hazards)
+        self.industry.ai_value_usd[:] = value
 
     def _hazards_per_year(self) -> list[float]:
         """Each tenant type's default hazard today, per year (higher in a credit shock).
@@ -249,9 +250,10 @@ class AiHosting:
         shock), so finishing a conversion moves the value only by the months that passed.
         """
         hazard = (hazards_per_year or self._hazards_per_year())[lease.tenant]
-        months_to_rent = max(lease.ready_month - self.month, 0)
         if lease.status == LeaseStatus.IN_SERVICE:
             months_to_rent = 0
+        else:
+            months_to_rent = max(lease.ready_month - self.month, 0)
         return lease.remaining_noi_value_usd(
             self.params.lease_discount_rate, hazard, months_to_rent
         )
@@ -309,7 +311,7 @@ class AiHosting:
         default_probability = [self.market.default_probability(t, date) for t in tenants]
         in_service = [x for x in self.book.leases if x.status == LeaseStatus.IN_SERVICE]
         draws = self.rng.random(len(in_service)).tolist()
-        postings, month_rent_usd = [], self.month_rent_usd.tolist()
+        postings = []
         for lease, draw in zip(in_service, draws, strict=True):
             if draw < default_probability[lease.tenant]:
                 lease.status = LeaseStatus.DEFAULTED
@@ -319,14 +321,12 @@ class AiHosting:
             rent = lease.rent_usd()
             postings.append((lease.firm, "ai_rent_usd", rent))
             postings.append((lease.firm, "ai_opex_usd", rent * (1.0 - lease.noi_margin)))
-            month_rent_usd[lease.firm] += rent
             lease.months_paid += 1
             if lease.months_paid >= lease.term_months:
                 lease.status = LeaseStatus.ENDED
                 self._vacate(lease.site)
                 self.events.add("lease_ended", lease.firm, site=lease.site, mw=lease.mw_it)
         self.industry.ledger.post_each(postings)
-        self.month_rent_usd[:] = month_rent_usd
 
     def _vacate(self, site: int) -> None:
         """A site whose tenant left stays AI-ready and can be re-let or returned to mining."""

@@ -118,6 +118,8 @@ class Industry:
         self.asic = asic
         self.generation_j_per_th = np.array([g.j_per_th for g in asic.generations])
         self.region_mean_usd_per_mwh = region_mean_usd_per_mwh
+        # the regions' long-run means never change: machines are valued at their mean
+        self._valuation_power_usd_per_mwh = float(region_mean_usd_per_mwh.mean())
         self.finance = finance
         self.fleet_policy = fleet_policy
         self.readings = readings
@@ -593,9 +595,9 @@ class Industry:
         """Secondary price of every vintage, USD/TH (at the mean regional power price)."""
         self.fleet.value_usd_per_th[:] = self.asic.secondary_price_usd_per_th(
             self.fleet.j_per_th,
-            self.age_years(np.arange(self.fleet.n)),
+            self.age_years(slice(None)),
             self.readings.hashprice_usd_per_ph_day,
-            float(self.region_mean_usd_per_mwh.mean()),
+            self._valuation_power_usd_per_mwh,
         )
         for view in self._views.values():
             view.machines_usd = None
@@ -757,13 +759,23 @@ class Industry:
             s.contract_end_step[expired] = step + self.readings.steps_in_years(years)
             self._contracts_changed()
 
-    def site_mw_by_firm(self, mode: int | None = None) -> np.ndarray:
-        """Gross MW of each firm's sites in `mode` (None: in any mode)."""
+    def site_mw_by_firm(self) -> np.ndarray:
+        """Gross MW of each firm's sites."""
         s = self.sites
         owned = s.firm >= 0
-        if mode is not None:
-            owned &= s.mode == mode
-        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms).astype(float)
+        return np.bincount(s.firm[owned], s.gross_mw[owned], self.n_firms)
+
+    def site_mw_by_mode(self) -> np.ndarray:
+        """Gross MW of each firm's sites in each mode: row `Mode.MINING` and so on.
+
+        One `np.bincount` over (mode, firm): each adds its sites in site order, as one
+        over the sites in that mode would.
+        """
+        s, n = self.sites, self.n_firms
+        owned = s.firm >= 0
+        modes = 1 + max(Mode.MINING, Mode.IDLE, Mode.CONVERTING, Mode.AI_HOSTING)
+        by_mode = s.mode[owned] * n + s.firm[owned]
+        return np.bincount(by_mode, s.gross_mw[owned], modes * n).reshape(modes, n)
 
     def share_of_mw_in_ai(self) -> float:
         """Share of all site MW now hosting AI or converting to it."""

@@ -10,6 +10,7 @@ of days at once (`pool_th_by_row`); the membership is also kept as a bipartite
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import networkx as nx
 import numpy as np
@@ -91,6 +92,7 @@ class PoolNetwork:
         self.params = params
         self._names = tuple(p.name for p in params.pools)
         self._shares = np.array([p.share for p in params.pools], dtype=float)
+        self._share_list = self._shares.tolist()
         n_pools = len(self._names)
         self.pool_of_firm = self._greedy_assignment(firm_th, rng.permutation(n_pools))
         self._member = np.ones(len(firm_th), dtype=bool)  # False once a firm has left
@@ -147,23 +149,31 @@ class PoolNetwork:
         )
         if n_pools < 2 or len(movers) == 0:
             return []
-        old = self.pool_of_firm[movers]
-        weights = np.broadcast_to(self._shares, (len(movers), n_pools)).copy()
-        weights[np.arange(len(movers)), old] = 0.0
-        cumulative = np.cumsum(weights, axis=1)
-        point = rng.random(len(movers)) * cumulative[:, -1]
-        new = (cumulative <= point[:, None]).sum(axis=1)
-        # rounding can put the point on the total: take the last pool that is not `old`
-        last_other = np.where(old == n_pools - 1, n_pools - 2, n_pools - 1)
-        new = np.where(new >= n_pools, last_other, new)
-
-        self.pool_of_firm[movers] = new
+        uniforms = rng.random(len(movers)).tolist()
+        old_pools = self.pool_of_firm[movers].tolist()
+        # a few a month: in Python numbers (numpy calls on them cost more)
+        new_pools = [self._new_pool(*drawn) for drawn in zip(old_pools, uniforms, strict=True)]
+        self.pool_of_firm[movers] = new_pools
         self.moves_made += len(movers)
-        moves = [(int(f), int(a), int(b)) for f, a, b in zip(movers, old, new, strict=True)]
+        moves = list(zip(movers.tolist(), old_pools, new_pools, strict=True))
         for firm, a, b in moves:
             self.graph.remove_edge(("firm", firm), ("pool", self._names[a]))
             self.graph.add_edge(("firm", firm), ("pool", self._names[b]))
         return moves
+
+    def _new_pool(self, old: int, uniform: float) -> int:
+        """The pool a firm leaving `old` joins, for a uniform draw in [0, 1).
+
+        Pools other than `old` in proportion to their target shares: the first whose
+        running sum of shares (0 for `old`) exceeds `uniform` x the total.
+        """
+        weights = [0.0 if pool == old else share for pool, share in enumerate(self._share_list)]
+        cumulative = list(itertools.accumulate(weights))  # added in order, as np.cumsum
+        point = uniform * cumulative[-1]
+        new = sum(total <= point for total in cumulative)
+        if new >= len(cumulative):  # rounding put the point on the total: the last but `old`
+            new = len(cumulative) - (2 if old == len(cumulative) - 1 else 1)
+        return new
 
     def remove_firm(self, firm: int) -> None:
         """A bankrupt firm leaves its pool: its node goes; its vector entry stays."""

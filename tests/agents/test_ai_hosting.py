@@ -23,7 +23,7 @@ from scipy import stats
 
 import abm
 from abm.agents.fleet import Mode
-from abm.agents.leasing import KW_PER_MW, Lease
+from abm.agents.leasing import KW_PER_MW, Lease, LeaseStatus
 from abm.chain import COIN_SAT, difficulty
 from abm.ledger import INFLOWS, OUTFLOWS
 from abm.metrics.bifurcation import CLASSES, classify_firms
@@ -278,6 +278,24 @@ def test_contract_graph_is_bipartite_with_one_edge_per_lease(quick):
         assert ("firm", lease.firm) in (u, v)
         assert mw == lease.mw_it
     assert firms == {("firm", f) for f in {x.firm for x in book.leases}}
+
+
+def test_lease_values_by_firm_are_numpys_sums_in_book_order(quick):
+    """Per firm, bit for bit: its leases' value as numpy's `+=` over the book.
+
+    Leases converting or in service count; ended and defaulted ones do not.
+    """
+    hosting = quick.model.hosting
+    value = np.zeros(len(hosting.ai_team))
+    hosting.revalue()
+    hazards = hosting._hazards_per_year()
+    statuses = {x.status for x in hosting.book.leases}
+    assert {LeaseStatus.ENDED, LeaseStatus.DEFAULTED} & statuses
+    for lease in hosting.book.leases:
+        if lease.status in (LeaseStatus.CONVERTING, LeaseStatus.IN_SERVICE):
+            value[lease.firm] += hosting._lease_value_usd(lease, hazards)
+    assert quick.model.industry.ai_value_usd.tobytes() == value.tobytes()
+    assert (value > 0).sum() > 1
 
 
 # --- conservation with AI flows ---------------------------------------------------------------

@@ -443,6 +443,23 @@ def test_firm_indicators_are_finite_mw_weighted_means_with_shares_in_0_1(industr
     assert (ind["ppa_years_left"] >= 0).all() and (ind["power_usd_per_mwh"] > 0).all()
 
 
+def test_site_mw_by_mode_is_each_modes_own_bincount_bit_for_bit(industry):
+    """Each row as summed over that mode's owned sites alone, bit for bit.
+
+    Sites in every mode, one sold off to no firm; the modes add up to the firms' MW.
+    """
+    s, n = industry.sites, industry.n_firms
+    s.mode[:] = np.arange(s.n) % 4
+    s.firm[5] = MARKET
+    by_mode = industry.site_mw_by_mode()
+    for mode in (Mode.MINING, Mode.IDLE, Mode.CONVERTING, Mode.AI_HOSTING):
+        rows = (s.firm >= 0) & (s.mode == mode)
+        expected = np.bincount(s.firm[rows], s.gross_mw[rows], n)
+        assert by_mode[mode].tobytes() == expected.tobytes(), mode
+    assert by_mode.sum(axis=0) == pytest.approx(industry.site_mw_by_firm(), rel=REL)
+    assert (by_mode > 0).all(axis=0).any()  # a firm with sites in every mode
+
+
 def test_one_firms_spare_cash_is_every_firms_spare_cash_of_that_firm_bit_for_bit(industry):
     """Also where last month's costs are negative, -0.0, NaN or infinite."""
     costs = industry.last_month_costs_usd

@@ -242,3 +242,26 @@ def test_check_rejects_non_positive_shares_given_directly():
     bad = PoolsParams(pools=(PoolParams("A", 1.0), PoolParams("B", 0.0)))
     assert bad.check() == "pools B: share = 0.0 must be positive"
     assert PoolsParams(pools=()).check() == "pools needs at least one pool"
+
+
+@given(
+    st.lists(st.floats(1e-6, 1.0), min_size=2, max_size=12),
+    st.data(),
+    st.floats(0.0, 1.0, exclude_max=True) | st.just(1.0 - 2.0**-53),
+)
+def test_a_movers_new_pool_is_the_share_weighted_draw_over_the_others(shares, data, uniform):
+    """The pool numpy's cumulative shares (the old pool's left out) pick.
+
+    The same pool for any shares and draw, the draw at the very top included.
+    """
+    old = data.draw(st.integers(0, len(shares) - 1))
+    pools = PoolsParams(tuple(PoolParams(f"p{k}", s / sum(shares)) for k, s in enumerate(shares)))
+    net = PoolNetwork(pools, np.ones(3), np.random.default_rng(0))
+    net._share_list = list(shares)  # any positive weights, not only shares summing to 1
+    weights = np.array(shares)
+    weights[old] = 0.0
+    cumulative = np.cumsum(weights)
+    expected = int((cumulative <= uniform * cumulative[-1]).sum())
+    if expected >= len(shares):
+        expected = len(shares) - 2 if old == len(shares) - 1 else len(shares) - 1
+    assert net._new_pool(old, uniform) == expected != old
