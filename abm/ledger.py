@@ -123,7 +123,10 @@ class Ledger:
         # np.array of equal-shaped arrays stacks them (a third of np.stack's time)
         sat = split_sat_rows(rewards, np.array([entry[1] for entry in mining]))
         assert (sat.sum(axis=1) == rewards).all(), "a reward was not paid to the satoshi"
-        sold = _sold(sat, np.array([entry[2] for entry in mining]))
+        shares = mining[0][2]  # the industry's one read-only array: broadcast, not stacked
+        if any(entry[2] is not shares for entry in mining):
+            shares = np.array([entry[2] for entry in mining])
+        sold = _sold(sat, shares)
         usd_per_sat = np.array([entry[3] / 1e8 for entry in mining])[:, None]
         power = np.array([entry[0] for entry in power])  # (days, 3, firms)
         mined_sat = sat.sum(axis=0)

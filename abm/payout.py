@@ -49,12 +49,19 @@ def split_sat_rows(totals_sat: np.ndarray, weights: np.ndarray) -> np.ndarray:
     totals = np.asarray(totals_sat, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.float64)
     days, n = weights.shape
+    if days and _min(totals) > 0:  # every day pays (a run's days do): no rows to pick
+        return _split_rows(totals, weights)
     paid = np.zeros((days, n), dtype=np.int64)
     pay = np.flatnonzero(totals)
-    if not len(pay):
-        return paid
-    w = weights[pay]
-    top = _max(w, axis=1) if n else np.zeros(len(pay))
+    if len(pay):
+        paid[pay] = _split_rows(totals[pay], weights[pay])
+    return paid
+
+
+def _split_rows(totals: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """`split_sat_rows` of rows whose totals are all positive."""
+    n = w.shape[1]
+    top = _max(w, axis=1) if n else np.zeros(len(totals))
     # every top > 0 and finite: the smallest > 0 and the largest finite (NaN fails both)
     if not (_min(top) > 0 and math.isfinite(_max(top))):
         raise ValueError(_ZERO_WEIGHT)
@@ -62,16 +69,16 @@ def split_sat_rows(totals_sat: np.ndarray, weights: np.ndarray) -> np.ndarray:
     scaled_sum = _sum(scaled, axis=1)
     if not math.isfinite(_sum(scaled_sum)):  # a sum of finite sums <= n is finite
         raise ValueError(_ZERO_WEIGHT)
-    exact = scaled * (totals[pay] / scaled_sum)[:, None]
+    exact = scaled * (totals / scaled_sum)[:, None]
     floor = np.floor(exact)
     rows = floor.astype(np.int64)
-    leftover = totals[pay] - _sum(rows, axis=1)
+    leftover = totals - _sum(rows, axis=1)
     floor -= exact  # paid - exact
     _pay_leftover(rows, floor, leftover)
-    paid[pay] = rows
-    for d in pay[leftover < 0]:
-        paid[d] = split_sat(int(totals[d]), weights[d])
-    return paid
+    if _min(leftover) < 0:
+        for d in np.flatnonzero(leftover < 0).tolist():
+            rows[d] = split_sat(int(totals[d]), w[d])
+    return rows
 
 
 def _pay_leftover(rows: np.ndarray, paid_less_exact: np.ndarray, leftover: np.ndarray) -> None:
@@ -89,6 +96,8 @@ def _pay_leftover(rows: np.ndarray, paid_less_exact: np.ndarray, leftover: np.nd
     take = paid_less_exact <= cut[:, None]
     exact_cut = _sum(take, axis=1) == np.maximum(leftover, 0)
     rows += take
+    if exact_cut.all():
+        return
     for d in np.flatnonzero(~exact_cut):
         rows[d] -= take[d]
         order = paid_less_exact[d].argsort(kind="stable")

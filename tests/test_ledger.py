@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from abm.ledger import INFLOWS, OUTFLOWS, Ledger, sum_row_after_row
+from abm.payout import split_sat
 
 N_FIRMS = 4
 
@@ -67,3 +68,39 @@ def test_a_sum_row_after_row_is_a_running_sums_last_row(days, row_shape, seed):
     for row in rows[1:]:
         running = running + row
     assert sum_row_after_row(rows).tobytes() == running.tobytes()
+
+
+@given(st.integers(1, 31), st.booleans(), st.integers(0, 2**32 - 1))
+def test_days_booked_post_as_posting_each_day_alone(days, one_share_array, seed):
+    """A month of booked days posts the same bytes as posting each day alone.
+
+    Each day's reward split, BTC sold and power as `mine`, `sell_btc_every_firm`,
+    `pay_every_firm` and `receive_every_firm` post them, whether every day reads one
+    sell-share array (the industry's) or each its own.
+    """
+    rng = np.random.default_rng(seed)
+    shares = rng.random(N_FIRMS)
+    booked = []
+    for _ in range(days):
+        weights = rng.random(N_FIRMS) * (rng.random(N_FIRMS) < 0.8)
+        weights[rng.integers(N_FIRMS)] += 1.0  # some hashrate runs every day
+        share = shares if one_share_array else rng.random(N_FIRMS)
+        booked.append((int(rng.integers(0, 10**11)), weights, share, rng.uniform(1e4, 2e5)))
+        booked.append((rng.normal(size=(3, N_FIRMS)) * 10.0 ** rng.integers(-3, 7, (3, N_FIRMS)),))
+    cash, btc = rng.normal(size=N_FIRMS) * 1e6, rng.integers(0, 10**9, N_FIRMS)
+    at_once = NoDays()
+    at_once.entries = list(booked)
+    posted, alone = Ledger(cash, btc, at_once), Ledger(cash, btc, NoDays())
+    for (reward_sat, weights, share, price_usd), ((bill, opex, resale),) in zip(
+        booked[0::2], booked[1::2], strict=True
+    ):
+        sat = split_sat(reward_sat, weights)
+        alone.mine(sat, price_usd)
+        alone.sell_btc_every_firm(np.floor(sat * share).astype(np.int64), price_usd)
+        alone.pay_every_firm("power_cost_usd", bill)
+        alone.pay_every_firm("opex_usd", opex)
+        alone.receive_every_firm("resale_usd", resale)
+    assert posted.btc_sat.tolist() == alone.btc_sat.tolist()
+    assert _bytes(posted.cash_usd) == _bytes(alone.cash_usd)
+    for flow, values in posted.flows.items():
+        assert _bytes(values) == _bytes(alone.flows[flow]), flow
