@@ -831,14 +831,8 @@ class Industry:
         In Python floats, the sums as numpy adds them (`numpy_sum`): a numpy call on one
         firm's few numbers costs more than the arithmetic.
         """
-        s, f, ledger = self.sites, self.fleet, self.ledger
+        f, ledger = self.fleet, self.ledger
         view = self._view(firm)
-        if view.sites_mw is None:
-            sites = self.site_rows(firm)
-            modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
-            view.sites_mw = numpy_sum(
-                [mw for mw, mode in zip(gross_mw, modes, strict=True) if mode != Mode.AI_HOSTING]
-            )
         if view.machines_usd is None:
             rows = self.machine_rows(firm)
             if MachineState.SCRAPPED in f.state[rows].tolist():  # scrapped: worth nothing
@@ -846,7 +840,7 @@ class Industry:
             machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
             view.machines_usd = float(machines)
         return self._assets_usd(
-            view.sites_mw,
+            self._sites_mw(firm),
             float(self.construction.usd_by_firm[firm]),
             float(self.ai_value_usd[firm]),
             view.machines_usd,
@@ -854,10 +848,25 @@ class Industry:
             max(float(ledger.cash_usd[firm]), 0.0),
         )
 
+    def _sites_mw(self, firm: int) -> float:
+        """MW of the firm's sites not hosting AI (valued as mining sites), kept in its view."""
+        view = self._view(firm)
+        if view.sites_mw is None:
+            s, sites = self.sites, self.site_rows(firm)
+            modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
+            view.sites_mw = numpy_sum(
+                [mw for mw, mode in zip(gross_mw, modes, strict=True) if mode != Mode.AI_HOSTING]
+            )
+        return view.sites_mw
+
     def assets_by_firm(self) -> np.ndarray:
-        """`assets_usd` of every firm at once (the same numbers, bit for bit)."""
-        s, ledger = self.sites, self.ledger
-        sites_mw = self._sites_of.sums(s.gross_mw, keep=s.mode != Mode.AI_HOSTING)
+        """`assets_usd` of every firm at once (the same numbers, bit for bit).
+
+        Each firm's MW of sites not hosting AI is its view's (`_sites_mw`), kept until its
+        sites change (most firms' sites do not change in a month).
+        """
+        ledger = self.ledger
+        sites_mw = np.array([self._sites_mw(firm) for firm in range(self.n_firms)])
         machines = self._machines_of.sums(
             self.fleet.th * self.machine_value_usd_per_th,
             keep=self.fleet.state != MachineState.SCRAPPED,

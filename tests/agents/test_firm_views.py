@@ -55,6 +55,23 @@ def free_mw_from_scratch(industry: Industry, firm: int) -> dict[int, float]:
     return dict(zip(sites[mining].tolist(), free.tolist(), strict=True))
 
 
+def assets_from_scratch(industry: Industry) -> np.ndarray:
+    """Every firm's assets from its rows found by a scan of the tables (no view, no index)."""
+    s, f = industry.sites, industry.fleet
+    value = f.th * industry.machine_value_usd_per_th
+    owned = np.arange(industry.n_firms)[:, None]
+    not_ai = (s.firm == owned) & (s.mode != Mode.AI_HOSTING)
+    machines = (f.firm == owned) & (f.state != MachineState.SCRAPPED)
+    return industry._assets_usd(
+        np.array([s.gross_mw[rows].sum() for rows in not_ai]),
+        industry.construction.usd_by_firm,
+        industry.ai_value_usd,
+        np.array([value[rows].sum() for rows in machines]),
+        industry.ledger.btc_sat,
+        np.maximum(industry.ledger.cash_usd, 0.0),
+    )
+
+
 def apply(industry: Industry, op: str, firm: int, pick: int) -> None:
     """One transition of `firm`'s rows (or of every firm's), chosen by `pick`."""
     s = industry.sites
@@ -110,6 +127,7 @@ def test_every_firms_view_equals_its_recomputation_after_any_transitions(ops):
     for op, firm, pick in ops:
         apply(industry, op, firm, pick)
         assets = industry.assets_by_firm()
+        assert assets.tolist() == assets_from_scratch(industry).tolist()
         for f in range(industry.n_firms):
             for state in (MachineState.DEPLOYED, MachineState.DORMANT):
                 got = industry.machine_rows(f, state)
