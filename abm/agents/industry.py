@@ -840,7 +840,7 @@ class Industry:
             machines = np.add.reduce(f.th[rows] * self.machine_value_usd_per_th[rows])
             view.machines_usd = float(machines)
         return self._assets_usd(
-            self._sites_mw(firm),
+            self._sites_mw(firm, view),
             float(self.construction.usd_by_firm[firm]),
             float(self.ai_value_usd[firm]),
             view.machines_usd,
@@ -848,9 +848,8 @@ class Industry:
             max(float(ledger.cash_usd[firm]), 0.0),
         )
 
-    def _sites_mw(self, firm: int) -> float:
+    def _sites_mw(self, firm: int, view: FirmView) -> float:
         """MW of the firm's sites not hosting AI (valued as mining sites), kept in its view."""
-        view = self._view(firm)
         if view.sites_mw is None:
             s, sites = self.sites, self.site_rows(firm)
             modes, gross_mw = s.mode[sites].tolist(), s.gross_mw[sites].tolist()
@@ -866,7 +865,7 @@ class Industry:
         sites change (most firms' sites do not change in a month).
         """
         ledger = self.ledger
-        sites_mw = np.array([self._sites_mw(firm) for firm in range(self.n_firms)])
+        sites_mw = np.array([self._sites_mw(f, self._view(f)) for f in range(self.n_firms)])
         machines = self._machines_of.sums(
             self.fleet.th * self.machine_value_usd_per_th,
             keep=self.fleet.state != MachineState.SCRAPPED,
