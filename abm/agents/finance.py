@@ -156,10 +156,12 @@ class DebtBook:
             self._interest_rate = policy_rate
             self._stale_interest.update(np.flatnonzero(self._floating).tolist())
         for firm in self._stale_interest:
-            tranches = self._tranches[firm]
-            usd = sum(t.principal_usd * t.rate(policy_rate) for t in tranches)
+            usd, floating = 0, False  # one pass: the additions of `sum` over the tranches
+            for t in self._tranches[firm]:
+                usd += t.principal_usd * t.rate(policy_rate)
+                floating = floating or t.fixed_rate is None
             self._interest_usd_per_year[firm] = usd
-            self._floating[firm] = any(t.fixed_rate is None for t in tranches)
+            self._floating[firm] = floating
         self._stale_interest.clear()
         return self._interest_usd_per_year[firms]
 
