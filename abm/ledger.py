@@ -219,10 +219,12 @@ class Ledger:
         self.receive_every_firm("btc_sales_usd", sat * (price_usd / 1e8))
 
     def take_period(self) -> dict[str, np.ndarray]:
-        """The flows accumulated since the last call, then restart them at zero."""
-        taken = {name: values.copy() for name, values in self.flows.items()}
-        for values in self.flows.values():
-            values[:] = 0
+        """The flows accumulated since the last call, then restart them at zero.
+
+        The arrays taken are handed over (no copy); new ones of zeros take their place.
+        """
+        taken = self.flows
+        self._flows = {name: np.zeros(len(values), values.dtype) for name, values in taken.items()}
         return taken
 
 

@@ -104,3 +104,19 @@ def test_days_booked_post_as_posting_each_day_alone(days, one_share_array, seed)
     assert _bytes(posted.cash_usd) == _bytes(alone.cash_usd)
     for flow, values in posted.flows.items():
         assert _bytes(values) == _bytes(alone.flows[flow]), flow
+
+
+def test_flows_taken_stay_as_taken_while_the_next_period_posts():
+    """`take_period` hands over the period's flows; the next period starts at zero."""
+    ledger = Ledger(np.zeros(N_FIRMS), np.zeros(N_FIRMS, dtype=np.int64), NoDays())
+    ledger.receive(1, "ai_rent_usd", 5.0)
+    ledger.mine(np.array([0, 3, 0, 0]), 1e8)
+    taken = ledger.take_period()
+    ledger.receive(1, "ai_rent_usd", 2.0)
+    ledger.mine(np.array([0, 0, 7, 0]), 1e8)
+    assert taken["ai_rent_usd"].tolist() == [0.0, 5.0, 0.0, 0.0]
+    assert taken["btc_mined_sat"].tolist() == [0, 3, 0, 0]
+    assert ledger.flows["ai_rent_usd"].tolist() == [0.0, 2.0, 0.0, 0.0]
+    assert ledger.flows["btc_mined_sat"].tolist() == [0, 0, 7, 0]
+    assert ledger.flows["btc_mined_sat"].dtype == np.int64
+    assert ledger.take_period()["mining_revenue_usd"].tolist() == [0.0, 0.0, 7.0, 0.0]
