@@ -200,22 +200,26 @@ class RowsByOwner:
         """Rows of `owner`, ascending (do not modify)."""
         return self._rows[owner]
 
-    def sums(self, values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    def sums(
+        self, values: np.ndarray, keep: np.ndarray | None = None, owners: list[int] | None = None
+    ) -> np.ndarray:
         """Per owner, `values[rows].sum()` over its rows (those where `keep`), bit for bit.
 
-        numpy sums `PAIRWISE_FROM` terms or more pairwise, fewer one after the other as
-        `np.bincount` does: owners with fewer terms are summed in one bincount, the others
-        each by numpy's own sum of the same terms in the same order.
+        Of `owners` only, in their order, if given (None: every owner). numpy sums
+        `PAIRWISE_FROM` terms or more pairwise, fewer one after the other as `np.bincount`
+        does: owners with fewer terms are summed in one bincount, the others each by
+        numpy's own sum of the same terms in the same order.
         """
-        n = len(self._rows)
-        rows = np.concatenate(self._rows)
-        owners = np.repeat(np.arange(n), np.fromiter(map(len, self._rows), np.int64, n))
+        of = self._rows if owners is None else [self._rows[owner] for owner in owners]
+        n = len(of)
+        rows = np.concatenate(of) if n else np.zeros(0, np.int64)
+        segment = np.repeat(np.arange(n), np.fromiter(map(len, of), np.int64, n))
         if keep is not None:
             kept = keep[rows]
-            owners, rows = owners[kept], rows[kept]
+            segment, rows = segment[kept], rows[kept]
         terms = values[rows]
-        sums = np.bincount(owners, terms, n)
-        counts = np.bincount(owners, minlength=n)
+        sums = np.bincount(segment, terms, n)
+        counts = np.bincount(segment, minlength=n)
         ends = counts.cumsum()
         long = np.flatnonzero(counts >= PAIRWISE_FROM)
         # segments in Python ints: numpy scalars cost more than the loop

@@ -862,19 +862,27 @@ class Industry:
         """`assets_usd` of every firm at once (the same numbers, bit for bit).
 
         Each firm's MW of sites not hosting AI is its view's (`_sites_mw`), kept until its
-        sites change (most firms' sites do not change in a month).
+        sites change (most firms' sites do not change in a month), and so is its machines'
+        value where a review or a refinancing has read it since the month's revaluation;
+        the others' are summed at once, and kept.
         """
-        ledger = self.ledger
-        sites_mw = np.array([self._sites_mw(f, self._view(f)) for f in range(self.n_firms)])
-        machines = self._machines_of.sums(
-            self.fleet.th * self.machine_value_usd_per_th,
-            keep=self.fleet.state != MachineState.SCRAPPED,
-        )
+        ledger, f = self.ledger, self.fleet
+        views = [self._view(firm) for firm in range(self.n_firms)]
+        sites_mw = np.array([self._sites_mw(firm, view) for firm, view in enumerate(views)])
+        machines_usd = [view.machines_usd for view in views]
+        missing = [firm for firm, usd in enumerate(machines_usd) if usd is None]
+        if missing:
+            value_usd = f.th * self.machine_value_usd_per_th
+            summed = self._machines_of.sums(
+                value_usd, keep=f.state != MachineState.SCRAPPED, owners=missing
+            )
+            for firm, usd in zip(missing, summed.tolist(), strict=True):
+                machines_usd[firm] = views[firm].machines_usd = usd
         return self._assets_usd(
             sites_mw,
             self.construction.usd_by_firm,
             self.ai_value_usd,
-            machines,
+            np.array(machines_usd),
             ledger.btc_sat,
             np.maximum(ledger.cash_usd, 0.0),
         )
