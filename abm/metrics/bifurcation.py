@@ -78,6 +78,7 @@ ai_suitability is the MW-weighted siting score of scale, fiber, water and region
 
 _SHARE_TOLERANCE = 1e-12  # a share equal to the threshold up to rounding counts as reaching it
 _REQUIRED = ("date", "firm_id", "alive", "net_worth_usd", "mining_revenue_usd", "ai_revenue_usd")
+_REVENUE = ("ai_revenue_usd", "mining_revenue_usd")  # monthly flows, USD
 
 
 # --------------------------------------------------------------------------- per run
@@ -122,8 +123,10 @@ def ai_revenue_share(panel: pd.DataFrame, window_months: int = 12) -> pd.Series:
         raise ValueError("window_months must be at least 1")
     months = panel["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
     first = months.max() - np.timedelta64(window_months - 1, "M")
-    recent = panel.loc[months >= first]
-    sums = recent.groupby("firm_id")[["ai_revenue_usd", "mining_revenue_usd"]].sum()
+    recent = months >= first
+    # a frame of the three columns read (a firm panel's rows cost more to filter)
+    columns = {c: panel[c].to_numpy()[recent] for c in ("firm_id", *_REVENUE)}
+    sums = pd.DataFrame(columns, copy=False).groupby("firm_id").sum()
     ai = sums["ai_revenue_usd"].to_numpy(dtype=float)
     total = ai + sums["mining_revenue_usd"].to_numpy(dtype=float)
     share = np.divide(ai, total, out=np.zeros_like(ai), where=total > 0)
