@@ -197,11 +197,21 @@ def log_net_worth_growth(
     """
     _check_panel(panel, ("date", "firm_id", "alive", column))
     alive = _alive_at_end(panel)
+    return _log_growth(panel, column, alive, _start_of(alive, start_net_worth))
+
+
+def _start_of(alive: pd.Series, start_net_worth: pd.Series) -> np.ndarray:
+    """Start net worth (USD) of each firm of `alive` (its index), in its order."""
     firms = alive.index
     missing = firms.difference(pd.Index(start_net_worth.index))
     if len(missing):
         raise ValueError(f"start_net_worth lacks firms {list(missing)[:10]}")
-    start = start_net_worth.loc[firms].to_numpy(dtype=float)
+    return start_net_worth.loc[firms].to_numpy(dtype=float)
+
+
+def _log_growth(panel: pd.DataFrame, column: str, alive: pd.Series, start: np.ndarray) -> pd.Series:
+    """`log_net_worth_growth` given each firm's being alive at the end and its start value."""
+    firms = alive.index
     end = _last_at_end(panel, column, firms.to_numpy())
     defined = alive.to_numpy() & (start > 0) & (end > 0)
     growth = np.full(len(firms), np.nan)
@@ -317,7 +327,11 @@ def run_bifurcation(
     """
     if classes is None:
         classes = classify_firms(panel, window_months=window_months, threshold=threshold)
-    growth = log_net_worth_growth(panel, start_net_worth)
+    # the end state and start values read once for both growths
+    _check_panel(panel, ("date", "firm_id", "alive", "net_worth_usd"))
+    alive = _alive_at_end(panel)
+    start = _start_of(alive, start_net_worth)
+    growth = _log_growth(panel, "net_worth_usd", alive, start)
     means = growth.groupby(classes).mean()
     counts = classes.value_counts()
     bc = bimodality_coefficient(growth.to_numpy())
@@ -325,7 +339,7 @@ def run_bifurcation(
     gap = _winners_gap(growth, classes)
     per_share = np.nan
     if "value_per_start_share_usd" in panel:
-        growth_per_share = log_net_worth_growth(panel, start_net_worth, "value_per_start_share_usd")
+        growth_per_share = _log_growth(panel, "value_per_start_share_usd", alive, start)
         per_share = _winners_gap(growth_per_share, classes)
     return {
         "n_firms": len(classes),
