@@ -8,6 +8,7 @@ firm is labelled winner or loser: outcomes are read off the run.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 
@@ -279,15 +280,17 @@ class _Categorical:
     """Draws an index with probabilities proportional to `weights`, one uniform per draw.
 
     The same draw as `rng.choice(len(weights), p=weights / sum)` (a uniform against the
-    cumulative probabilities), with the cumulative sum computed once, not per draw.
+    cumulative probabilities), with the cumulative sum computed once, not per draw, and
+    kept as Python floats (bisect finds the index `searchsorted(side="right")` finds, at
+    a third of its cost on a few elements).
     """
 
     def __init__(self, weights: tuple[float, ...]):
         cdf = _weights(weights).cumsum()
-        self._cdf = cdf / cdf[-1]
+        self._cdf = (cdf / cdf[-1]).tolist()
 
     def draw(self, rng: np.random.Generator) -> int:
-        return int(self._cdf.searchsorted(rng.random(), side="right"))
+        return bisect.bisect_right(self._cdf, rng.random())
 
 
 def _clip(value: float, low: float, high: float) -> float:
@@ -307,11 +310,14 @@ def _generation_index(name: str, start: StartConditions) -> int:
         raise ValueError(f"unknown ASIC generation {name!r}; known: {known}") from None
 
 
-def _bought_step(gen: int, start: StartConditions, rng: np.random.Generator) -> int:
-    """A purchase date between the generation's release and the start (uniform)."""
-    released = start.generation_release[gen]
-    days = max((start.start_date - released).days, 0)
-    return -int(rng.integers(0, days + 1)) // start.dt_days
+def _days_on_sale(gen: int, start: StartConditions) -> int:
+    """Days from the generation's release to the start (0 if released later)."""
+    return max((start.start_date - start.generation_release[gen]).days, 0)
+
+
+def _bought_step(days_on_sale: int, dt_days: int, rng: np.random.Generator) -> int:
+    """A purchase date within the `days_on_sale` before the start (uniform), as a step."""
+    return -int(rng.integers(0, days_on_sale + 1)) // dt_days
 
 
 def _site_power(
@@ -346,6 +352,7 @@ def draw_group(
     firm_th = group_th * sizes / sizes.sum()
     region_idx = [start.region_names.index(r) for r in group.regions]
     gens = [_generation_index(g, start) for g in group.fleet_generations]
+    days_on_sale = [_days_on_sale(gen, start) for gen in gens]
     region_draw, contract_draw, cooling_draw = (
         _Categorical(w)
         for w in (group.region_weights, group.contract_weights, group.cooling_weights)
@@ -354,9 +361,10 @@ def draw_group(
     firms = []
     for i, th in enumerate(firm_th):
         n_sites = 1 + rng.poisson(group.sites_mean - 1.0)
-        site_th = th * rng.dirichlet(np.full(n_sites, draw.site_split_concentration))
+        # Python floats: each product below is the same IEEE multiply, without numpy scalars
+        site_th = (th * rng.dirichlet(np.full(n_sites, draw.site_split_concentration))).tolist()
         # + 1e-3: a Dirichlet needs positive concentrations where a share is 0
-        mix = rng.dirichlet(fleet_concentration)
+        mix = rng.dirichlet(fleet_concentration).tolist()
         sites, vintages = [], []
         for s, th_s in enumerate(site_th):
             region = region_idx[region_draw.draw(rng)]
@@ -379,12 +387,11 @@ def draw_group(
             mean_readiness = draw.readiness_by_cooling[COOLINGS.index(cooling)]
             readiness = _clip(mean_readiness + rng.normal(0, draw.readiness_sd), 0.0, 1.0)
             fiber_km = group.fiber_km_median * float(rng.lognormal(0.0, group.fiber_km_sigma))
-            site_vintages = [
-                VintageSeed(s, gens[g], float(th_s * mix[g]), _bought_step(gens[g], start, rng))
-                for g in range(len(gens))
-                if mix[g] > 1e-6
+            vintages += [
+                VintageSeed(s, gen, th_s * share, _bought_step(days, start.dt_days, rng))
+                for gen, share, days in zip(gens, mix, days_on_sale, strict=True)
+                if share > 1e-6
             ]
-            vintages += site_vintages
             sites.append(
                 SiteSeed(
                     region,

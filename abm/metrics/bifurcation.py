@@ -78,6 +78,7 @@ ai_suitability is the MW-weighted siting score of scale, fiber, water and region
 
 _SHARE_TOLERANCE = 1e-12  # a share equal to the threshold up to rounding counts as reaching it
 _REQUIRED = ("date", "firm_id", "alive", "net_worth_usd", "mining_revenue_usd", "ai_revenue_usd")
+_REVENUE = ("ai_revenue_usd", "mining_revenue_usd")  # monthly flows, USD
 
 
 # --------------------------------------------------------------------------- per run
@@ -122,8 +123,10 @@ def ai_revenue_share(panel: pd.DataFrame, window_months: int = 12) -> pd.Series:
         raise ValueError("window_months must be at least 1")
     months = panel["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
     first = months.max() - np.timedelta64(window_months - 1, "M")
-    recent = panel.loc[months >= first]
-    sums = recent.groupby("firm_id")[["ai_revenue_usd", "mining_revenue_usd"]].sum()
+    recent = months >= first
+    # a frame of the three columns read (a firm panel's rows cost more to filter)
+    columns = {c: panel[c].to_numpy()[recent] for c in ("firm_id", *_REVENUE)}
+    sums = pd.DataFrame(columns, copy=False).groupby("firm_id").sum()
     ai = sums["ai_revenue_usd"].to_numpy(dtype=float)
     total = ai + sums["mining_revenue_usd"].to_numpy(dtype=float)
     share = np.divide(ai, total, out=np.zeros_like(ai), where=total > 0)
@@ -194,11 +197,21 @@ def log_net_worth_growth(
     """
     _check_panel(panel, ("date", "firm_id", "alive", column))
     alive = _alive_at_end(panel)
+    return _log_growth(panel, column, alive, _start_of(alive, start_net_worth))
+
+
+def _start_of(alive: pd.Series, start_net_worth: pd.Series) -> np.ndarray:
+    """Start net worth (USD) of each firm of `alive` (its index), in its order."""
     firms = alive.index
     missing = firms.difference(pd.Index(start_net_worth.index))
     if len(missing):
         raise ValueError(f"start_net_worth lacks firms {list(missing)[:10]}")
-    start = start_net_worth.loc[firms].to_numpy(dtype=float)
+    return start_net_worth.loc[firms].to_numpy(dtype=float)
+
+
+def _log_growth(panel: pd.DataFrame, column: str, alive: pd.Series, start: np.ndarray) -> pd.Series:
+    """`log_net_worth_growth` given each firm's being alive at the end and its start value."""
+    firms = alive.index
     end = _last_at_end(panel, column, firms.to_numpy())
     defined = alive.to_numpy() & (start > 0) & (end > 0)
     growth = np.full(len(firms), np.nan)
@@ -314,7 +327,11 @@ def run_bifurcation(
     """
     if classes is None:
         classes = classify_firms(panel, window_months=window_months, threshold=threshold)
-    growth = log_net_worth_growth(panel, start_net_worth)
+    # the end state and start values read once for both growths
+    _check_panel(panel, ("date", "firm_id", "alive", "net_worth_usd"))
+    alive = _alive_at_end(panel)
+    start = _start_of(alive, start_net_worth)
+    growth = _log_growth(panel, "net_worth_usd", alive, start)
     means = growth.groupby(classes).mean()
     counts = classes.value_counts()
     bc = bimodality_coefficient(growth.to_numpy())
@@ -322,7 +339,7 @@ def run_bifurcation(
     gap = _winners_gap(growth, classes)
     per_share = np.nan
     if "value_per_start_share_usd" in panel:
-        growth_per_share = log_net_worth_growth(panel, start_net_worth, "value_per_start_share_usd")
+        growth_per_share = _log_growth(panel, "value_per_start_share_usd", alive, start)
         per_share = _winners_gap(growth_per_share, classes)
     return {
         "n_firms": len(classes),

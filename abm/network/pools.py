@@ -108,14 +108,18 @@ class PoolNetwork:
         )
 
     def _greedy_assignment(self, firm_th: np.ndarray, priority: np.ndarray) -> np.ndarray:
-        """Pool index per firm, largest firm first into the pool with the largest deficit."""
-        deficit = self._shares * firm_th.sum()
+        """Pool index per firm, largest firm first into the pool with the largest deficit.
+
+        In Python floats (a few pools: numpy calls on them cost more than the sums).
+        """
+        deficit = (self._shares * firm_th.sum()).tolist()
+        th, rank = firm_th.tolist(), priority.tolist()
         pool_of_firm = np.zeros(len(firm_th), dtype=np.int64)
-        for i in np.argsort(-firm_th, kind="stable"):  # stable: equal sizes in index order
-            tied = np.flatnonzero(deficit == deficit.max())
-            j = tied[np.argmin(priority[tied])]
+        for i in np.argsort(-firm_th, kind="stable").tolist():  # equal sizes in index order
+            largest = max(deficit)
+            j = min((k for k, d in enumerate(deficit) if d == largest), key=rank.__getitem__)
             pool_of_firm[i] = j
-            deficit[j] -= firm_th[i]
+            deficit[j] -= th[i]
         return pool_of_firm
 
     @property

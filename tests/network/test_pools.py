@@ -218,6 +218,33 @@ def test_exact_pool_ties_are_broken_by_the_rng_deterministically():
     assert len(set(again)) == 1
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 6), min_size=1, max_size=40),
+    weights=st.lists(st.sampled_from([1, 2, 3]), min_size=1, max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_greedy_assignment_is_the_numpy_one_ties_included(sizes, weights, seed):
+    """The assignment in Python floats: firm by firm, numpy's pick of the pool.
+
+    Small integer sizes and shares of few distinct values make exact ties between firms
+    and between pools common.
+    """
+    shares = [w / sum(weights) for w in weights]
+    params = PoolsParams(pools=tuple(PoolParams(f"p{k}", x) for k, x in enumerate(shares)))
+    th = np.array(sizes, dtype=float) * 1e3
+    got = PoolNetwork(params, th, np.random.default_rng(seed)).pool_of_firm
+    priority = np.random.default_rng(seed).permutation(len(weights))
+    deficit = np.array(shares) * th.sum()
+    expected = np.zeros(len(th), dtype=np.int64)
+    for i in np.argsort(-th, kind="stable"):
+        tied = np.flatnonzero(deficit == deficit.max())
+        j = tied[np.argmin(priority[tied])]
+        expected[i] = j
+        deficit[j] -= th[i]
+    assert np.array_equal(got, expected)
+
+
 def test_loader_builds_pools_and_rejects_duplicates_and_bad_sums():
     rows = [{"name": "A", "share": 0.6}, {"name": "B", "share": 0.4}]
     params = build(PoolsParams, {"pools": rows}, "s.toml", "pools")
