@@ -137,8 +137,6 @@ class Industry:
         self.last_month_costs_usd = np.zeros(n_firms)
         self.running_th_total = 0.0  # TH/s running today (`operate_today`)
         self._daily: DailyArrays | None = None
-        self._newest = None  # (from, until, newest_generation(), last date asked): [from, until)
-        self._new_price = None  # (generation, date, hashprice, its list price)
         self._sites_of = self._machines_of = None  # RowsByOwner, once placed
         self._views: dict[int, FirmView] = {}  # per firm, until its rows change
 
@@ -558,33 +556,13 @@ class Industry:
 
     def newest_generation(self) -> tuple[int, AsicGeneration]:
         """(index, AsicGeneration) of the newest generation on sale today."""
-        date, cached = self.readings.date, self._newest
-        if cached is not None and date is cached[3]:  # asked again on the same step
-            return cached[2]
-        if cached is None or not cached[0] <= date < cached[1]:
-            gen = self.asic.newest(date)
-            index, later = self.asic.generations.index(gen), self.asic.next_release(gen)
-            until = np.datetime64(later or "9999-12-31", "D")
-            cached = np.datetime64(gen.release_date, "D"), until, (index, gen)
-        self._newest = (*cached[:3], date)
-        return cached[2]
+        gen = self.asic.newest(self.readings.date)
+        return self.asic.generations.index(gen), gen
 
     def new_price_usd_per_th(self, generation: AsicGeneration) -> float:
-        """Today's list price of a new machine of `generation`, USD/TH.
-
-        Kept for the step and hashprice it was asked at: every firm's review asks it.
-        """
-        r, cached = self.readings, self._new_price
-        if (
-            cached is None
-            or cached[0] is not generation
-            or cached[1] is not r.date
-            or cached[2] != r.hashprice_usd_per_ph_day
-        ):
-            hashprice = r.hashprice_usd_per_ph_day
-            price = self.asic.new_price_usd_per_th(generation, r.date, hashprice)
-            cached = self._new_price = (generation, r.date, hashprice, price)
-        return cached[3]
+        """Today's list price of a new machine of `generation`, USD/TH."""
+        r = self.readings
+        return self.asic.new_price_usd_per_th(generation, r.date, r.hashprice_usd_per_ph_day)
 
     @property
     def machine_value_usd_per_th(self) -> np.ndarray:

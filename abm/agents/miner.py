@@ -266,7 +266,9 @@ class Miner(mesa.Agent):
             hurdle_usd = self.hurdle * capex
             most_net_usd = it_mw * most_lease_pv - capex
             if offer_gain_usd(chance, most_net_usd, 0.0, upgrade_usd) > hurdle_usd:
-                terms.append((site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance))
+                terms.append(
+                    (site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance, hurdle_usd)
+                )
         if not terms:
             return set()
         rate = cost_of_capital(r.discount_policy_rate, self.leverage(), fin)
@@ -276,9 +278,8 @@ class Miner(mesa.Agent):
         j_per_th = review.j_per_th
         budget = None  # fundable cash, read once a site's gain passes (most reviews: none)
         offered = set()
-        for site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance in terms:
+        for site, gross, steps, upgraded, upgrade_usd, it_mw, capex, chance, hurdle_usd in terms:
             lease_net_usd = it_mw * lease_pv - capex
-            hurdle_usd = self.hurdle * capex
             if not offer_gain_usd(chance, lease_net_usd, 0.0, upgrade_usd) > hurdle_usd:
                 continue  # fails giving up no mining, so any (mine_pv >= 0, chance >= 0)
             mine_pv = gross * mining_value_usd_per_mw(

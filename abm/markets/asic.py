@@ -143,11 +143,6 @@ class AsicMarket:
             raise ValueError(f"no ASIC generation is released on or before {as_date(date)}")
         return available[-1]
 
-    def next_release(self, generation: AsicGeneration) -> dt.date | None:
-        """Release date of the generation after `generation` (None: it is the last)."""
-        later = self.generations[self.generations.index(generation) + 1 :]
-        return later[0].release_date if later else None
-
     def new_price_usd_per_th(
         self,
         generation: AsicGeneration,
